@@ -1,0 +1,565 @@
+"""The project index: every file's facts merged, and the questions rules ask of them.
+
+The same class serves two moments:
+- right after a file's walk, a *partial* index holds that file's facts only; a question whose answer
+  depends on another project module is answered ``None`` (not known yet);
+- after every file is done, the *full* index holds all facts; what it cannot find is not there.
+
+Kinds (see `known`) are evaluated from value descriptors (see `model`) by following qualified names
+through module symbols, re-exports, classes and function returns, with memoisation and a guard
+against cycles.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fastlint.analysis import known
+from fastlint.analysis.model import Desc
+
+Kinds = frozenset[str]
+EMPTY: Kinds = frozenset()
+#: The result of an evaluation: the kinds a value may have, and whether more may be learnt from
+#: modules this index does not hold.
+Result = tuple[Kinds, bool]
+_NOTHING: Result = (EMPTY, False)
+_UNKNOWN: Result = (EMPTY, True)
+ENTRY_KINDS = ("route", "dependency", "middleware", "exception_handler")
+
+
+def _key(desc: Desc) -> str:
+    return json.dumps(desc, separators=(",", ":"))
+
+
+class ProjectIndex:
+    def __init__(self, summaries: Iterable[Mapping[str, Any]], *, partial: bool = False, call_depth: int = 3):
+        self.partial = partial
+        self.call_depth = call_depth
+        self.modules: dict[str, Mapping[str, Any]] = {}
+        self._by_suffix: dict[str, list[str]] = {}
+        self.functions: dict[str, Mapping[str, Any]] = {}
+        self.classes: dict[str, Mapping[str, Any]] = {}
+        self.function_module: dict[str, str] = {}
+        for summary in summaries:
+            name = summary["module"]
+            if name in self.modules:
+                continue
+            self.modules[name] = summary
+            parts = name.split(".")
+            for i in range(len(parts)):
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(name)
+            for qual, facts in summary["functions"].items():
+                self.functions.setdefault(qual, facts)
+                self.function_module.setdefault(qual, name)
+            for qual, facts in summary["classes"].items():
+                self.classes.setdefault(qual, facts)
+        self._memo: dict[str, Result] = {}
+        self._active: set[str] = set()
+        self._split_memo: dict[str, tuple[str, list[str]] | None] = {}
+        self._routes: dict[str, bool | None] = {}
+        self._dependencies: set[str] | None = None
+        self._entries: dict[str, str] | None = None
+        self._reachable: dict[str, int] | None = None
+
+    # -- modules and names -------------------------------------------------------------------
+    def find_module(self, name: str) -> str | None:
+        if name in self.modules:
+            return name
+        if self.partial:
+            return None
+        candidates = self._by_suffix.get(name)
+        if candidates and len(candidates) == 1:
+            return candidates[0]
+        return None
+
+    def split(self, qual: str) -> tuple[str, list[str]] | None:
+        """Split a qualified name into (project module, attribute path), longest module first."""
+        if qual in self._split_memo:
+            return self._split_memo[qual]
+        parts = qual.split(".")
+        found = None
+        for i in range(len(parts), 0, -1):
+            module = self.find_module(".".join(parts[:i]))
+            if module is not None:
+                found = (module, parts[i:])
+                break
+        self._split_memo[qual] = found
+        return found
+
+    def is_external(self, qual: str) -> bool:
+        """True when `qual` cannot name anything in the project (stdlib or a modelled library)."""
+        return qual.split(".", 1)[0] in known.EXTERNAL_TOP_LEVEL
+
+    def canonical(self, qual: str, _depth: int = 0) -> str:
+        """Follow re-exports (`from .db import SessionLocal` in a package) to the defining name."""
+        if _depth > 10:
+            return qual
+        split = self.split(qual)
+        if split is None:
+            return qual
+        module, rest = split
+        if not rest:
+            return module
+        summary = self.modules[module]
+        first = rest[0]
+        target = summary["imports"].get(first)
+        if target is not None and first not in summary["symbols"] and f"{module}.{first}" not in self.functions:
+            return self.canonical(".".join([target, *rest[1:]]), _depth + 1)
+        return ".".join([module, *rest])
+
+    # -- kinds ---------------------------------------------------------------------------------
+    def kinds(self, desc: Desc) -> Result:
+        if desc is None:
+            return _NOTHING
+        key = _key(desc)
+        memo = self._memo.get(key)
+        if memo is not None:
+            return memo
+        if key in self._active:
+            return _NOTHING
+        self._active.add(key)
+        try:
+            result = self._eval(desc)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = result
+        return result
+
+    def has_kind(self, desc: Desc, wanted: Iterable[str]) -> bool | None:
+        kinds, unknown = self.kinds(desc)
+        if kinds & frozenset(wanted):
+            return True
+        return None if unknown else False
+
+    def _eval(self, desc: Desc) -> Result:
+        head = desc[0]
+        if head == "ref":
+            return self._ref(desc[1])
+        if head == "call":
+            kinds, unknown = self.kinds(desc[1])
+            out, more = self._call(kinds, desc[2] if len(desc) > 2 else {})
+            return out, unknown or more
+        if head == "attr":
+            kinds, unknown = self.kinds(desc[1])
+            out, more = self._attr(kinds, desc[2])
+            return out, unknown or more
+        if head == "inst":
+            kinds, unknown = self.kinds(desc[1])
+            return _instances(kinds), unknown
+        if head == "annot":
+            kinds, unknown = self.kinds(desc[1])
+            extra: set[str] = set()
+            for meta in desc[2]:
+                provided, more = self.kinds(meta)
+                unknown = unknown or more
+                if known.INJECTED in provided:
+                    extra.add(known.type_of(known.INJECTED))
+                if not _types(kinds):
+                    extra |= {known.type_of(k) for k in provided if not k.startswith("T:")}
+            return kinds | extra, unknown
+        if head == "dep":
+            return self._dependency(desc[1])
+        if head == "param":
+            annotated, unknown = self.kinds(["inst", desc[1]]) if desc[1] is not None else _NOTHING
+            default, more = self.kinds(desc[2]) if desc[2] is not None else _NOTHING
+            if annotated - {known.INJECTED} and not unknown:
+                return annotated | (default & {known.INJECTED}), more
+            return annotated | default, unknown or more
+        if head in ("await", "enter"):
+            kinds, unknown = self.kinds(desc[1])
+            return self._entered(kinds) if head == "enter" else kinds, unknown
+        if head == "union":
+            out: set[str] = set()
+            unknown = False
+            for part in desc[1]:
+                kinds, more = self.kinds(part)
+                out |= kinds
+                unknown = unknown or more
+            return frozenset(out), unknown
+        if head == "sub":
+            base, unknown = self.kinds(desc[1])
+            if any(k.startswith("BF:") and k[3:] in known.GENERATOR_TYPES for k in base) and desc[2]:
+                inner, more = self.kinds(desc[2][0])
+                return inner, unknown or more
+            return base, unknown
+        return _NOTHING
+
+    def _ref(self, qual: str) -> Result:
+        if qual in known.CLASSES:
+            return frozenset({known.type_of(known.CLASSES[qual])}), False
+        if qual in known.FUNCTIONS or qual in known.GENERATOR_TYPES or qual in known.CACHE_DECORATORS:
+            return frozenset({"BF:" + qual}), False
+        if qual in known.CONTEXT_MANAGER_DECORATORS:
+            return frozenset({"BF:" + qual}), False
+        if qual in self.functions:
+            return frozenset({"PF:" + qual}), False
+        if qual in self.classes:
+            return self._class(qual), False
+        split = self.split(qual)
+        if split is None:
+            if self.partial and not self.is_external(qual):
+                return _UNKNOWN
+            return _NOTHING
+        module, rest = split
+        if not rest:
+            return frozenset({"M:" + module}), False
+        summary = self.modules[module]
+        first, attrs = rest[0], rest[1:]
+        base = f"{module}.{first}"
+        if base in self.functions:
+            kinds: Result = (frozenset({"PF:" + base}), False)
+        elif base in self.classes:
+            kinds = (self._class(base), False)
+        elif first in summary["symbols"]:
+            kinds = self.kinds(summary["symbols"][first])
+        elif first in summary["imports"]:
+            kinds = self.kinds(["ref", summary["imports"][first]])
+        elif summary["star"]:
+            kinds = self.kinds(["union", [["ref", f"{m}.{first}"] for m in summary["star"]]])
+        elif self.partial and summary["package"]:
+            kinds = _UNKNOWN  # possibly a submodule this index does not hold
+        else:
+            kinds = _NOTHING
+        out, unknown = kinds
+        for attr in attrs:
+            out, more = self._attr(out, attr)
+            unknown = unknown or more
+        return out, unknown
+
+    def _class(self, qual: str) -> Kinds:
+        out = {"PC:" + qual}
+        for base in self.classes[qual]["bases"]:
+            kinds, _ = self.kinds(base)
+            out |= {k for k in kinds if k.startswith("T:")}
+        return frozenset(out)
+
+    def _attr(self, kinds: Kinds, name: str) -> Result:
+        out: set[str] = set()
+        unknown = False
+        for kind in kinds:
+            if kind.startswith("M:"):
+                got, more = self._ref(f"{kind[2:]}.{name}")
+                out |= got
+                unknown = unknown or more
+            elif kind.startswith(("PC:", "PI:")):
+                got, more = self._member(kind[3:], name, set())
+                out |= got
+                unknown = unknown or more
+            elif name == "metadata" and kind in (known.type_of(known.DECL_BASE), known.DECL_BASE):
+                out.add(known.METADATA)
+            elif name == "router" and kind == known.FASTAPI_APP:
+                out.add(known.API_ROUTER)
+            elif name in ("begin", "connect") and kind in known.ENGINES:
+                out.add(f"BM:{kind}.{name}")
+            elif name == "begin" and kind in known.SESSION_FACTORIES:
+                out.add(f"BM:{kind}.begin")
+        return frozenset(out), unknown
+
+    def _member(self, cls: str, name: str, seen: set[str]) -> Result:
+        if cls in seen:
+            return _NOTHING
+        seen.add(cls)
+        method = f"{cls}.{name}"
+        if method in self.functions:
+            return frozenset({"PF:" + method}), False
+        facts = self.classes.get(cls)
+        if facts is None:
+            return _NOTHING
+        if name in facts["attrs"]:
+            return self.kinds(facts["attrs"][name])
+        out: set[str] = set()
+        unknown = False
+        for base in facts["bases"]:
+            kinds, more = self.kinds(base)
+            unknown = unknown or more
+            for kind in kinds:
+                if kind.startswith("PC:"):
+                    got, more = self._member(kind[3:], name, seen)
+                    out |= got
+                    unknown = unknown or more
+                elif kind.startswith("T:"):
+                    got, _ = self._attr(frozenset({kind}), name)
+                    out |= got
+        return frozenset(out), unknown
+
+    def _call(self, kinds: Kinds, keywords: Mapping[str, Desc]) -> Result:
+        out: set[str] = set()
+        unknown = False
+        for kind in kinds:
+            if kind.startswith("T:"):
+                product = kind[2:]
+                if product == known.SESSIONMAKER and "class_" in keywords:
+                    cls, more = self.kinds(keywords["class_"])
+                    unknown = unknown or more
+                    if known.type_of(known.ASYNC_SESSION) in cls:
+                        product = known.ASYNC_SESSIONMAKER
+                out.add(product)
+            elif kind.startswith("BF:") and kind[3:] in known.FUNCTIONS:
+                out.add(known.FUNCTIONS[kind[3:]])
+            elif kind in known.FACTORY_PRODUCT:
+                out.add(known.FACTORY_PRODUCT[kind])
+            elif kind.startswith("BM:"):
+                owner = kind[3:].split(".", 1)[0]
+                if owner in known.FACTORY_PRODUCT:
+                    out.add(known.FACTORY_PRODUCT[owner])
+                elif owner == known.ENGINE:
+                    out.add(known.CONNECTION)
+                elif owner == known.ASYNC_ENGINE:
+                    out.add(known.ASYNC_CONNECTION)
+            elif kind.startswith("PF:"):
+                got, more = self._function_result(kind[3:], called=True)
+                out |= got
+                unknown = unknown or more
+            elif kind.startswith("PC:"):
+                out.add("PI:" + kind[3:])
+        return frozenset(out), unknown
+
+    def _function_result(self, qual: str, *, called: bool) -> Result:
+        """What calling a project function gives (or, for a dependency, what it provides)."""
+        facts = self.functions.get(qual)
+        if facts is None:
+            return _NOTHING
+        if facts["gen"]:
+            decorated = any(
+                self.has_kind(d, {"BF:" + q for q in known.CONTEXT_MANAGER_DECORATORS}) for d in facts["decorators"]
+            )
+            if called and not decorated:
+                return frozenset({"GEN:" + qual}), False
+            return self.kinds(["union", facts["yields"]] if facts["yields"] else None)
+        kinds, unknown = self.kinds(["union", facts["returns"]] if facts["returns"] else None)
+        if not kinds and facts["returns_annotation"] is not None:
+            annotated, more = self.kinds(["inst", facts["returns_annotation"]])
+            return annotated, unknown or more
+        return kinds, unknown
+
+    def _entered(self, kinds: Kinds) -> Kinds:
+        out: set[str] = set()
+        for kind in kinds:
+            if kind.startswith("GEN:"):
+                continue
+            out.add(kind)
+        return frozenset(out)
+
+    def _dependency(self, target: Desc) -> Result:
+        """What FastAPI injects for ``Depends(target)``."""
+        if target is None:
+            return frozenset({known.INJECTED}), False
+        kinds, unknown = self.kinds(target)
+        out: set[str] = {known.INJECTED}
+        for kind in kinds:
+            if kind.startswith("PF:"):
+                got, more = self._function_result(kind[3:], called=False)
+                out |= got
+                unknown = unknown or more
+            elif kind.startswith("T:"):
+                out.add(kind[2:])
+            elif kind.startswith("PC:"):
+                out.add("PI:" + kind[3:])
+            elif kind in known.FACTORY_PRODUCT:
+                out.add(known.FACTORY_PRODUCT[kind])
+        return frozenset(out), unknown
+
+    # -- FastAPI -------------------------------------------------------------------------------
+    def is_route(self, fn: str) -> bool | None:
+        if fn in self._routes:
+            return self._routes[fn]
+        self._routes[fn] = False  # cycle guard
+        facts = self.functions.get(fn)
+        result: bool | None = False
+        if facts is not None:
+            for deco in facts["decorators"]:
+                decided = self._is_route_decorator(deco)
+                if decided:
+                    result = True
+                    break
+                if decided is None:
+                    result = None
+            if result is not True:
+                registered = self._registered(fn)
+                if registered:
+                    result = True
+                elif registered is None or self.partial:
+                    result = None
+        self._routes[fn] = result
+        return result
+
+    def _is_route_decorator(self, deco: Desc) -> bool | None:
+        if deco is None or deco[0] != "call":
+            return False
+        func = deco[1]
+        if func is None:
+            return False
+        if func[0] == "ref":
+            receiver_q, _, method = func[1].rpartition(".")
+            if method not in known.ROUTE_METHODS or not receiver_q:
+                return False
+            receiver: Desc = ["ref", receiver_q]
+        elif func[0] == "attr":
+            method = func[2]
+            if method not in known.ROUTE_METHODS:
+                return False
+            receiver = func[1]
+        else:
+            return False
+        return self.has_kind(receiver, known.APPS_AND_ROUTERS)
+
+    def _registered(self, fn: str) -> bool | None:
+        result: bool | None = False
+        for summary in self.modules.values():
+            for _method, receiver, endpoint in summary["registrations"]:
+                hit = self.has_kind(endpoint, {"PF:" + fn})
+                if hit is False:
+                    continue
+                owner = self.has_kind(receiver, known.APPS_AND_ROUTERS)
+                if hit and owner:
+                    return True
+                if owner is not False:
+                    result = None
+        return result
+
+    def dependencies(self) -> set[str]:
+        """Qualified names of the project functions and classes used in `Depends(...)`."""
+        if self._dependencies is None:
+            found: set[str] = set()
+            for summary in self.modules.values():
+                for target in summary["depends"]:
+                    kinds, _ = self.kinds(target)
+                    for kind in kinds:
+                        if kind.startswith(("PF:", "PC:")):
+                            found.add(kind[3:])
+            self._dependencies = found
+        return self._dependencies
+
+    def is_dependency(self, fn: str) -> bool | None:
+        if fn in self.dependencies():
+            return True
+        return None if self.partial else False
+
+    def entry_points(self) -> dict[str, str]:
+        """Function qualname -> entry kind, for every FastAPI entry point the index knows."""
+        if self._entries is None:
+            entries: dict[str, str] = {}
+            for fn in self.functions:
+                if self.is_route(fn):
+                    entries[fn] = "route"
+            for dep in self.dependencies():
+                if dep in self.functions:
+                    entries.setdefault(dep, "dependency")
+                else:
+                    for method in ("__call__", "__init__"):
+                        if f"{dep}.{method}" in self.functions:
+                            entries.setdefault(f"{dep}.{method}", "dependency")
+            self._entries = entries
+        return self._entries
+
+    def _callees(self, fn: str) -> list[str]:
+        facts = self.functions.get(fn)
+        if facts is None:
+            return []
+        out = []
+        for target in facts["calls"]:
+            kinds, _ = self.kinds(["ref", target])
+            for kind in kinds:
+                if kind.startswith("PF:"):
+                    out.append(kind[3:])
+                elif kind.startswith("PC:") and f"{kind[3:]}.__init__" in self.functions:
+                    out.append(f"{kind[3:]}.__init__")
+        return out
+
+    def reachable(self) -> dict[str, int]:
+        """Request code: entry points and what they call, to `call_depth` calls deep."""
+        if self._reachable is None:
+            depth_of: dict[str, int] = {fn: 0 for fn in self.entry_points()}
+            frontier = list(depth_of)
+            for depth in range(1, self.call_depth + 1):
+                nxt = []
+                for fn in frontier:
+                    for callee in self._callees(fn):
+                        if callee not in depth_of:
+                            depth_of[callee] = depth
+                            nxt.append(callee)
+                frontier = nxt
+            self._reachable = depth_of
+        return self._reachable
+
+    def is_request_code(self, fn: str) -> bool | None:
+        if self.partial:
+            return True if self.is_route(fn) else None
+        return fn in self.reachable()
+
+    def is_used_by_request_code(self, qual: str) -> bool | None:
+        target = self.canonical(qual)
+        functions = self.functions if self.partial else {fn: self.functions[fn] for fn in self.reachable() if fn in self.functions}
+        for fn, facts in functions.items():
+            if self.partial and not self.is_route(fn):
+                continue
+            for ref in facts["refs"]:
+                if ref == qual or ref.startswith(qual + ".") or self._refers_to(ref, target):
+                    return True
+        return None if self.partial else False
+
+    def _refers_to(self, ref: str, target: str) -> bool:
+        parts = ref.split(".")
+        for i in range(len(parts), 0, -1):
+            if self.canonical(".".join(parts[:i])) == target:
+                return True
+        return False
+
+    def is_called_by_route_in_module(self, fn: str) -> bool | None:
+        module = self.function_module.get(fn)
+        if module is None:
+            return None if self.partial else False
+        undecided = False
+        for caller, facts in self.functions.items():
+            if self.function_module.get(caller) != module or caller == fn:
+                continue
+            if fn not in self._callees(caller):
+                continue
+            route = self.is_route(caller)
+            if route:
+                return True
+            if route is None:
+                undecided = True
+        return None if undecided else False
+
+    # -- conditions ------------------------------------------------------------------------------
+    def oracle(self, atom: Sequence[Any]) -> bool | None:
+        """Decide one condition atom (see `fastlint.analysis.queries`)."""
+        head = atom[0]
+        if head == "kind":
+            return self.has_kind(atom[1], atom[2])
+        if head == "route":
+            return self.is_route(atom[1])
+        if head == "dependency":
+            return self.is_dependency(atom[1])
+        if head == "entry":
+            route = self.is_route(atom[1])
+            if route:
+                return True
+            dep = self.is_dependency(atom[1])
+            if dep:
+                return True
+            return None if (route is None or dep is None) else False
+        if head == "request_code":
+            return self.is_request_code(atom[1])
+        if head == "used_by_request_code":
+            return self.is_used_by_request_code(atom[1])
+        if head == "called_by_route_in_module":
+            return self.is_called_by_route_in_module(atom[1])
+        raise ValueError(f"unknown condition atom {head!r}")
+
+
+def _instances(kinds: Kinds) -> Kinds:
+    out = set()
+    for kind in kinds:
+        if kind.startswith("T:"):
+            out.add(kind[2:])
+        elif kind.startswith("PC:"):
+            out.add("PI:" + kind[3:])
+    return frozenset(out)
+
+
+def _types(kinds: Kinds) -> Kinds:
+    return frozenset(k for k in kinds if k.startswith(("T:", "PC:")))

@@ -1,0 +1,595 @@
+"""The per-file semantic model, kept up to date during the one walk of the tree.
+
+The engine calls `enter(node)` before the rules visit a node and `leave(node)` after they leave it,
+so a rule always sees the scope it is in. Expressions are described as *value descriptors*: small
+JSON lists that say where a value comes from, with local names already replaced by what they were
+bound to and global names by their qualified name:
+
+    ["ref", "app.db.SessionLocal"]                     a global (module-level or third-party) name
+    ["call", D, {"class_": D}]                          the result of calling D (keyword refs kept)
+    ["attr", D, "name"]                                 an attribute of a value that is not a ref
+    ["inst", D]                                         an instance of the type D (annotations)
+    ["annot", D, [D, ...]]                              Annotated[D, ...] (only Depends metadata kept)
+    ["dep", D]                                          Depends(D): what FastAPI injects
+    ["param", A, D]                                     a parameter with annotation A and default D
+    ["await", D], ["enter", D], ["iter", D], ["sub", D, [D, ...]], ["union", [D, ...]], ["const", v]
+    None                                                unknown
+
+The model also accumulates the file's *facts* (`summary`): module symbols, functions, classes,
+`Depends` targets and route registrations, which the project index merges across files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from fastlint.analysis import known
+from fastlint.analysis.names import ModuleNames, dotted, import_bindings
+
+Desc = Any  # a JSON list, or None
+MAX_UNION = 6
+MAX_DEPTH = 8
+MAX_LIST = 400
+_ANNOTATION_MAX = 200
+
+
+def ref_of(desc: Desc) -> str | None:
+    return desc[1] if desc is not None and desc[0] == "ref" else None
+
+
+def _depth(desc: Desc) -> int:
+    depth = 0
+    while isinstance(desc, list) and len(desc) > 1 and isinstance(desc[1], list):
+        desc = desc[1]
+        depth += 1
+    return depth
+
+
+def union(descs: list[Desc]) -> Desc:
+    out: list[Desc] = []
+    for d in descs:
+        if d is None:
+            continue
+        parts = d[1] if d[0] == "union" else [d]
+        for p in parts:
+            if p not in out:
+                out.append(p)
+    if not out:
+        return None
+    if len(out) == 1:
+        return out[0]
+    return ["union", out[:MAX_UNION]]
+
+
+class Scope:
+    __slots__ = ("kind", "qualname", "locals", "imports", "globals", "facts", "node", "in_body")
+
+    def __init__(self, kind: str, qualname: str, node: cst.CSTNode, facts: dict[str, Any] | None = None):
+        self.kind = kind  # module | class | function | lambda | comp
+        self.qualname = qualname
+        self.locals: dict[str, Desc] = {}
+        self.imports: dict[str, str] = {}
+        self.globals: set[str] = set()
+        self.facts = facts
+        self.node = node
+        #: False while the walk is in a def's or class's header (decorators, parameters, bases),
+        #: which run in the enclosing scope.
+        self.in_body = kind not in ("function", "class")
+
+
+class ModuleModel:
+    """The semantic model of one module, built during the walk."""
+
+    def __init__(self, module: cst.Module, module_name: str, is_package: bool) -> None:
+        self.module_name = module_name
+        self.package = module_name if is_package else module_name.rpartition(".")[0]
+        names = ModuleNames(module, self.package)
+        self.names = names
+        self.scopes: list[Scope] = []
+        self._skip_refs: set[int] = set()
+        self.summary: dict[str, Any] = {
+            "module": module_name,
+            "package": is_package,
+            "imports": dict(names.imports),
+            "star": list(names.star_imports),
+            "symbols": {},
+            "functions": {},
+            "classes": {},
+            "depends": [],
+            "registrations": [],
+        }
+        self.enter_handlers: dict[type, Any] = {
+            cst.Module: self._enter_module,
+            cst.FunctionDef: self._enter_function,
+            cst.ClassDef: self._enter_class,
+            cst.Lambda: self._enter_lambda,
+            cst.ListComp: self._enter_comp,
+            cst.SetComp: self._enter_comp,
+            cst.DictComp: self._enter_comp,
+            cst.GeneratorExp: self._enter_comp,
+            cst.CompFor: self._enter_compfor,
+            cst.For: self._enter_for,
+            cst.With: self._enter_with,
+            cst.Global: self._enter_global,
+            cst.Import: self._enter_import,
+            cst.ImportFrom: self._enter_import,
+            cst.Call: self._enter_call,
+            cst.Yield: self._enter_yield,
+            cst.Return: self._enter_return,
+            cst.Name: self._enter_name,
+            cst.Attribute: self._enter_attribute,
+            cst.ExceptHandler: self._enter_except,
+            cst.If: self._enter_if,
+            cst.IndentedBlock: self._enter_block,
+            cst.SimpleStatementSuite: self._enter_block,
+        }
+        self.leave_handlers: dict[type, Any] = {
+            cst.FunctionDef: self._pop,
+            cst.ClassDef: self._pop,
+            cst.Lambda: self._pop,
+            cst.ListComp: self._pop,
+            cst.SetComp: self._pop,
+            cst.DictComp: self._pop,
+            cst.GeneratorExp: self._pop,
+            cst.Assign: self._leave_assign,
+            cst.AnnAssign: self._leave_annassign,
+            cst.NamedExpr: self._leave_namedexpr,
+            cst.IndentedBlock: self._leave_block,
+        }
+        self._main_bodies: set[int] = set()
+        #: How many `if __name__ == "__main__":` bodies enclose the current node.
+        self.main_block_depth = 0
+
+    # -- what rules ask ------------------------------------------------------------------------
+    @property
+    def scope(self) -> Scope:
+        return self.current
+
+    @property
+    def function(self) -> Scope | None:
+        """The innermost enclosing `def` (not a lambda or comprehension)."""
+        for scope in reversed(self.scopes):
+            if not scope.in_body:
+                continue
+            if scope.kind == "function":
+                return scope
+            if scope.kind in ("class", "module"):
+                return None
+        return None
+
+    @property
+    def current(self) -> Scope:
+        """The innermost scope whose body the walk is in (a def's header belongs to its parent)."""
+        for scope in reversed(self.scopes):
+            if scope.in_body:
+                return scope
+        return self.scopes[0]
+
+    @property
+    def at_module_level(self) -> bool:
+        return all(s.kind in ("module",) for s in self.scopes)
+
+    def function_facts(self, qualname: str) -> dict[str, Any] | None:
+        return self.summary["functions"].get(qualname)
+
+    def qualname(self, expr: cst.BaseExpression) -> str | None:
+        """The qualified name `expr` refers to, if it is a global (imported or module-level) name."""
+        return ref_of(self.describe(expr))
+
+    def resolve_name(self, name: str) -> Desc:
+        scopes = self.scopes
+        innermost = len(scopes) - 1
+        while innermost > 0 and not scopes[innermost].in_body:
+            innermost -= 1
+        for i in range(innermost, -1, -1):
+            scope = scopes[i]
+            if scope.kind == "module":
+                break
+            if scope.kind == "class" and i != innermost:
+                continue
+            if name in scope.globals:
+                break
+            if name in scope.locals:
+                return scope.locals[name]
+            if name in scope.imports:
+                return ["ref", scope.imports[name]]
+        return ["ref", self.global_qualname(name)]
+
+    def global_qualname(self, name: str) -> str:
+        imported = self.names.imports.get(name)
+        if imported is not None:
+            return imported
+        if name not in self.names.defined and name in known.BUILTIN_NAMES:
+            return "builtins." + name
+        return f"{self.module_name}.{name}" if self.module_name else name
+
+    def describe(self, node: cst.CSTNode | None, depth: int = 0) -> Desc:
+        """A value descriptor for an expression, in the current scope."""
+        if node is None or depth > MAX_DEPTH:
+            return None
+        if isinstance(node, cst.Name):
+            if node.value in ("None", "True", "False"):
+                return ["const", {"None": None, "True": True, "False": False}[node.value]]
+            return self.resolve_name(node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.describe(node.value, depth + 1)
+            if base is None:
+                return None
+            if base[0] == "ref":
+                return ["ref", f"{base[1]}.{node.attr.value}"]
+            return ["attr", base, node.attr.value]
+        if isinstance(node, cst.Call):
+            return self._describe_call(node, depth)
+        if isinstance(node, cst.Subscript):
+            return self._describe_subscript(node, depth)
+        if isinstance(node, cst.Await):
+            inner = self.describe(node.expression, depth + 1)
+            return None if inner is None else ["await", inner]
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            return self._strip_none(union([self.describe(node.left, depth + 1), self.describe(node.right, depth + 1)]))
+        if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)):
+            try:
+                value = node.evaluated_value if isinstance(node, cst.SimpleString) else node.value
+            except Exception:  # noqa: BLE001 - odd literals (e.g. bytes with escapes)
+                return None
+            if isinstance(value, str) and len(value) <= _ANNOTATION_MAX:
+                return ["const", value]
+            return None
+        if isinstance(node, cst.IfExp):
+            return union([self.describe(node.body, depth + 1), self.describe(node.orelse, depth + 1)])
+        if isinstance(node, cst.BooleanOperation):
+            return union([self.describe(node.left, depth + 1), self.describe(node.right, depth + 1)])
+        if isinstance(node, cst.NamedExpr):
+            return self.describe(node.value, depth + 1)
+        return None
+
+    def describe_annotation(self, node: cst.BaseExpression | None) -> Desc:
+        if node is None:
+            return None
+        if isinstance(node, cst.SimpleString):
+            text = node.evaluated_value
+            if not isinstance(text, str) or len(text) > _ANNOTATION_MAX:
+                return None
+            try:
+                node = cst.parse_expression(text)
+            except Exception:  # noqa: BLE001 - a string annotation that is not an expression
+                return None
+        return self.describe(node)
+
+    def _describe_call(self, node: cst.Call, depth: int) -> Desc:
+        func = self.describe(node.func, depth + 1)
+        if func is None:
+            return None
+        target = ref_of(func)
+        if target in known.DEPENDS:
+            dep_arg = None
+            for arg in node.args:
+                if arg.keyword is None or arg.keyword.value == "dependency":
+                    dep_arg = arg.value
+                    break
+            return ["dep", self.describe(dep_arg, depth + 1) if dep_arg is not None else None]
+        keywords: dict[str, Desc] = {}
+        for arg in node.args:
+            if arg.keyword is not None and isinstance(arg.value, (cst.Name, cst.Attribute)):
+                value = self.describe(arg.value, depth + 1)
+                if value is not None and value[0] == "ref":
+                    keywords[arg.keyword.value] = value
+        return ["call", func, keywords] if keywords else ["call", func]
+
+    def _describe_subscript(self, node: cst.Subscript, depth: int) -> Desc:
+        base = self.describe(node.value, depth + 1)
+        target = ref_of(base)
+        items = [
+            el.slice.value
+            for el in node.slice
+            if isinstance(el.slice, cst.Index)
+        ]
+        if not items:
+            return None
+        if target in known.ANNOTATED:
+            metas = [self.describe(m, depth + 1) for m in items[1:]]
+            return ["annot", self.describe_annotation(items[0]), [m for m in metas if m and m[0] == "dep"]]
+        if target in known.OPTIONAL:
+            return self.describe_annotation(items[0])
+        if target in known.UNION:
+            return self._strip_none(union([self.describe_annotation(i) for i in items]))
+        if base is None:
+            return None
+        return ["sub", base, [self.describe_annotation(i) for i in items[:3]]]
+
+    @staticmethod
+    def _strip_none(desc: Desc) -> Desc:
+        if desc is not None and desc[0] == "union":
+            kept = [d for d in desc[1] if d != ["const", None]]
+            return union(kept)
+        return None if desc == ["const", None] else desc
+
+    # -- scopes --------------------------------------------------------------------------------
+    def _enter_module(self, node: cst.Module) -> None:
+        self.scopes.append(Scope("module", self.module_name, node))
+
+    def _pop(self, node: cst.CSTNode) -> None:
+        self.scopes.pop()
+
+    def _child_qualname(self, name: str) -> str:
+        scope = self.current
+        if scope.kind == "function":
+            return f"{scope.qualname}.<locals>.{name}"
+        return f"{scope.qualname}.{name}" if scope.qualname else name
+
+    def _bind(self, name: str, desc: Desc) -> None:
+        scope = self.current
+        if scope.kind == "module" or name in scope.globals:
+            symbols = self.summary["symbols"]
+            symbols[name] = union([symbols.get(name), desc]) if name in symbols else desc
+        elif scope.kind == "class":
+            facts = scope.facts
+            if facts is not None:
+                facts["attrs"][name] = desc
+        else:
+            scope.locals[name] = desc
+
+    def _bind_target(self, target: cst.BaseExpression, desc: Desc) -> None:
+        if isinstance(target, cst.Name):
+            self._bind(target.value, desc)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._bind_target(el.value, None)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None)
+
+    def _enter_function(self, node: cst.FunctionDef) -> None:
+        name = node.name.value
+        qual = self._child_qualname(name)
+        owner = self.current
+        params: list[list[Any]] = []
+        p = node.params
+        for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+            params.append([param.name.value, self._param_desc(param)])
+        for star in (p.star_arg, p.star_kwarg):
+            if isinstance(star, cst.Param):
+                params.append(["*" + star.name.value, None])
+        facts: dict[str, Any] = {
+            "name": name,
+            "async": node.asynchronous is not None,
+            "gen": False,
+            "decorators": [self.describe(d.decorator) for d in node.decorators],
+            "params": params,
+            "returns": [],
+            "yields": [],
+            "returns_annotation": self.describe_annotation(node.returns.annotation) if node.returns else None,
+            "calls": [],
+            "refs": [],
+            "class": owner.qualname if owner.kind == "class" else None,
+        }
+        self.summary["functions"][qual] = facts
+        self._bind(name, ["ref", qual])
+        scope = Scope("function", qual, node, facts)
+        for pname, pdesc in params:
+            scope.locals[pname.lstrip("*")] = pdesc
+        self.scopes.append(scope)
+
+    def _param_desc(self, param: cst.Param) -> Desc:
+        annotation = self.describe_annotation(param.annotation.annotation) if param.annotation else None
+        default = self.describe(param.default) if param.default is not None else None
+        if annotation is None and default is None:
+            return None
+        return ["param", annotation, default]
+
+    def _enter_class(self, node: cst.ClassDef) -> None:
+        qual = self._child_qualname(node.name.value)
+        facts: dict[str, Any] = {
+            "bases": [self.describe(b.value) for b in node.bases],
+            "attrs": {},
+            "decorators": [self.describe(d.decorator) for d in node.decorators],
+        }
+        self.summary["classes"][qual] = facts
+        self._bind(node.name.value, ["ref", qual])
+        self.scopes.append(Scope("class", qual, node, facts))
+
+    def _enter_lambda(self, node: cst.Lambda) -> None:
+        scope = Scope("lambda", self.current.qualname + ".<lambda>", node)
+        p = node.params
+        for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+            scope.locals[param.name.value] = None
+        self.scopes.append(scope)
+
+    def _enter_comp(self, node: cst.CSTNode) -> None:
+        self.scopes.append(Scope("comp", self.current.qualname, node))
+
+    def _enter_compfor(self, node: cst.CompFor) -> None:
+        self._bind_target(node.target, None)
+        if isinstance(node.target, cst.Name):
+            self._bind(node.target.value, self._iter_desc(node.iter))
+
+    def _iter_desc(self, node: cst.BaseExpression) -> Desc:
+        inner = self.describe(node)
+        return None if inner is None else ["iter", inner]
+
+    def _enter_for(self, node: cst.For) -> None:
+        if isinstance(node.target, cst.Name):
+            self._bind(node.target.value, self._iter_desc(node.iter))
+        else:
+            self._bind_target(node.target, None)
+
+    def _enter_with(self, node: cst.With) -> None:
+        for item in node.items:
+            if item.asname is not None:
+                inner = self.describe(item.item)
+                desc = None if inner is None else ["enter", inner]
+                if isinstance(item.asname.name, cst.Name):
+                    self._bind(item.asname.name.value, desc)
+                else:
+                    self._bind_target(item.asname.name, None)  # type: ignore[arg-type]
+
+    def _enter_except(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self._bind(node.name.name.value, None)
+
+    def _enter_global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.current.globals.add(item.name.value)
+
+    def _enter_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        scope = self.current
+        if scope.kind == "module":
+            return  # read before the walk (ModuleNames)
+        for local, qual in import_bindings(node, self.package):
+            if local != "*":
+                scope.imports[local] = qual
+
+    def _enter_if(self, node: cst.If) -> None:
+        if self.current.kind == "module" and is_main_guard(node.test):
+            self._main_bodies.add(id(node.body))
+
+    def _enter_block(self, node: cst.BaseSuite) -> None:
+        scope = self.scopes[-1]
+        if not scope.in_body and scope.node.body is node:  # type: ignore[attr-defined]
+            scope.in_body = True
+        if id(node) in self._main_bodies:
+            self.main_block_depth += 1
+
+    def _leave_block(self, node: cst.IndentedBlock) -> None:
+        if id(node) in self._main_bodies:
+            self.main_block_depth -= 1
+
+    # -- assignments ---------------------------------------------------------------------------
+    def _leave_assign(self, node: cst.Assign) -> None:
+        desc = self.describe(node.value)
+        for target in node.targets:
+            self._bind_target(target.target, desc)
+
+    def _leave_annassign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            desc = self.describe(node.value)
+            if desc is None:
+                annotation = self.describe_annotation(node.annotation.annotation)
+                desc = None if annotation is None else ["inst", annotation]
+        else:
+            annotation = self.describe_annotation(node.annotation.annotation)
+            desc = None if annotation is None else ["inst", annotation]
+        self._bind_target(node.target, desc)
+
+    def _leave_namedexpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, self.describe(node.value))
+
+    # -- facts ---------------------------------------------------------------------------------
+    def _enter_call(self, node: cst.Call) -> None:
+        func = self.describe(node.func)
+        target = ref_of(func)
+        if target in known.DEPENDS:
+            dep = self.describe(node)
+            if dep is not None and dep[1] is not None and len(self.summary["depends"]) < MAX_LIST:
+                self.summary["depends"].append(dep[1])
+            return
+        facts = self._function_facts()
+        if facts is not None and target is not None and len(facts["calls"]) < MAX_LIST:
+            if target not in facts["calls"]:
+                facts["calls"].append(target)
+        method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+        if method in known.ROUTE_REGISTRATIONS and isinstance(node.func, cst.Attribute):
+            endpoint = _argument(node, known.ROUTE_REGISTRATIONS[method], "endpoint")
+            if endpoint is not None:
+                receiver = self.describe(node.func.value)
+                self.summary["registrations"].append([method, receiver, self.describe(endpoint)])
+
+    def _function_facts(self) -> dict[str, Any] | None:
+        for scope in reversed(self.scopes):
+            if not scope.in_body:
+                continue
+            if scope.kind == "function":
+                return scope.facts
+            if scope.kind in ("class", "module"):
+                return None
+        return None
+
+    def _enter_yield(self, node: cst.Yield) -> None:
+        facts = self._function_facts()
+        if facts is None:
+            return
+        facts["gen"] = True
+        if isinstance(node.value, cst.From):
+            return
+        if len(facts["yields"]) < 20:
+            facts["yields"].append(self.describe(node.value))
+
+    def _enter_return(self, node: cst.Return) -> None:
+        facts = self._function_facts()
+        if facts is not None and node.value is not None and len(facts["returns"]) < 20:
+            facts["returns"].append(self.describe(node.value))
+
+    def _enter_name(self, node: cst.Name) -> None:
+        if id(node) in self._skip_refs:
+            return
+        facts = self._function_facts()
+        if facts is None:
+            return
+        desc = self.resolve_name(node.value)
+        if desc is not None and desc[0] == "ref" and not desc[1].startswith("builtins."):
+            self._add_ref(facts, desc[1])
+
+    def _enter_attribute(self, node: cst.Attribute) -> None:
+        if id(node) in self._skip_refs:
+            return
+        facts = self._function_facts()
+        if facts is None:
+            return
+        inner: cst.BaseExpression = node.value
+        while isinstance(inner, cst.Attribute):
+            self._skip_refs.add(id(inner))
+            inner = inner.value
+        if isinstance(inner, cst.Name):
+            self._skip_refs.add(id(inner))
+        desc = self.describe(node)
+        if desc is not None and desc[0] == "ref" and not desc[1].startswith("builtins."):
+            self._add_ref(facts, desc[1])
+
+    @staticmethod
+    def _add_ref(facts: dict[str, Any], qual: str) -> None:
+        refs = facts["refs"]
+        if len(refs) < MAX_LIST and qual not in refs:
+            refs.append(qual)
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """`__name__ == "__main__"` (either way round)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = [test.left, target.comparator]
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    strings = [s for s in sides if isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__"]
+    return len(names) == 1 and len(strings) == 1
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    """The argument at `position` or given as `keyword=`, if present."""
+    index = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+            continue
+        if arg.star:
+            return None
+        if index == position:
+            return arg.value
+        index += 1
+    return None
+
+
+def argument(call: cst.Call, position: int | None, keyword: str) -> cst.BaseExpression | None:
+    """Public form of `_argument`; `position=None` looks only for the keyword."""
+    if position is None:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                return arg.value
+        return None
+    return _argument(call, position, keyword)
+
+
+__all__ = ["Desc", "ModuleModel", "Scope", "argument", "dotted", "ref_of", "union"]

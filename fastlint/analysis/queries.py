@@ -1,0 +1,80 @@
+"""Condition atoms: the questions a rule can leave for the project index to answer.
+
+Each function returns a `Cond`. The engine decides it with the file's own facts after the walk and,
+if it still depends on other files, the project index decides it at the end of the run (see
+`fastlint.conditions` and `ProjectIndex.oracle`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastlint.analysis.index import ProjectIndex
+from fastlint.analysis.model import Desc
+from fastlint.conditions import FALSE, TRUE, Cond
+
+#: Decides what third-party knowledge alone can decide; project names stay open.
+_EXTERNAL = ProjectIndex([], partial=True)
+_EXTERNAL_MEMO_LIMIT = 50_000
+
+#: Methods of sessions, queries, results and containers: none returns a session, an engine or
+#: anything else fastlint tracks, so a call of one is decided without knowing its receiver.
+DATA_METHODS = frozenset(
+    {
+        "execute", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "query", "get", "add",
+        "add_all", "commit", "rollback", "flush", "refresh", "delete", "merge", "exec", "filter",
+        "filter_by", "where", "all", "first", "one", "one_or_none", "limit", "offset", "order_by",
+        "join", "options", "close", "expunge", "expire", "fetchall", "fetchone", "fetchmany",
+        "mappings", "unique", "count", "append", "extend", "update", "items", "keys", "values",
+        "format", "join", "split", "strip", "lower", "upper", "startswith", "endswith", "replace",
+        "encode", "decode", "dict", "model_dump", "json", "copy", "pop", "setdefault", "info",
+        "debug", "warning", "error", "exception", "isoformat", "group_by", "having", "select_from",
+        "returning", "values", "on_conflict_do_nothing", "on_conflict_do_update", "label", "desc",
+        "asc", "in_", "is_", "like", "ilike", "cast", "subquery", "cte", "alias", "correlate",
+    }
+)
+
+
+def has_kind(desc: Desc, kinds: Iterable[str]) -> Cond:
+    """The value described by `desc` may be one of `kinds` (see `fastlint.analysis.known`)."""
+    if desc is None:
+        return FALSE
+    if desc[0] == "call" and desc[1] is not None and desc[1][0] == "attr" and desc[1][2] in DATA_METHODS:
+        return FALSE
+    wanted = sorted(kinds)
+    if len(_EXTERNAL._memo) > _EXTERNAL_MEMO_LIMIT:
+        _EXTERNAL._memo.clear()
+    decided = _EXTERNAL.has_kind(desc, wanted)
+    if decided is not None:
+        return TRUE if decided else FALSE
+    return Cond.atom("kind", desc, wanted)
+
+
+def is_route(function: str) -> Cond:
+    """`function` is registered as a path operation (decorator or `add_api_route`)."""
+    return Cond.atom("route", function)
+
+
+def is_dependency(function: str) -> Cond:
+    """`function` (or class) is used in `Depends(...)`/`Security(...)` somewhere in the project."""
+    return Cond.atom("dependency", function)
+
+
+def is_entry_point(function: str) -> Cond:
+    """A route or a dependency."""
+    return Cond.atom("entry", function)
+
+
+def is_request_code(function: str) -> Cond:
+    """An entry point, or a function one calls (through up to `call_depth` calls)."""
+    return Cond.atom("request_code", function)
+
+
+def is_used_by_request_code(qualname: str) -> Cond:
+    """The global `qualname` is referenced from request code."""
+    return Cond.atom("used_by_request_code", qualname)
+
+
+def is_called_by_route_in_module(function: str) -> Cond:
+    """A route in the module that defines `function` calls it directly."""
+    return Cond.atom("called_by_route_in_module", function)

@@ -1,0 +1,400 @@
+"""Lint one file: decode, parse once, walk once with every enabled rule, then settle the findings.
+
+The walk is our own iterative traversal of the LibCST tree. LibCST's `visit` rebuilds every node
+as it goes (about 4x the cost of a plain walk, see DESIGN.md "What costs what") and recurses (deep
+expressions hit the recursion limit); ours reads each node's child fields in source order, skips
+tokens and whitespace, and dispatches to the semantic model and the rules' ``visit_<Node>`` /
+``leave_<Node>`` methods. A rule that raises is switched off for the rest of the file and reported
+as FL003; the other rules go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import tokenize
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from fastlint.analysis.context import FileContext
+from fastlint.analysis.index import ProjectIndex
+from fastlint.analysis.model import ModuleModel
+from fastlint.conditions import Expr, simplify
+from fastlint.diagnostics import Diagnostic, Location, Severity
+from fastlint.positions import positions_of
+from fastlint.rule import Report, Rule
+from fastlint.suppression import Suppressions, parse_suppressions
+
+PARSE_ERROR = ("FL001", "syntax-error")
+INTERNAL_ERROR = ("FL003", "internal-error")
+
+# -- traversal ---------------------------------------------------------------------------------------
+
+#: Fields that hold tokens, whitespace or comments, never walked.
+_SKIPPED_FIELDS = frozenset(
+    {
+        "leading_lines",
+        "lines_after_decorators",
+        "lpar",
+        "rpar",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "comma",
+        "semicolon",
+        "equal",
+        "colon",
+        "dot",
+        "header",
+        "footer",
+        "indent",
+        "trailing_whitespace",
+        "asynchronous",
+        "operator",
+        "star",
+        "walrus",
+        "arrow",
+        "relative",
+        "encoding",
+        "default_indent",
+        "default_newline",
+        "has_trailing_newline",
+        "whitespace_between",
+        "start",
+        "end",
+        "prefix",
+        "quote",
+    }
+)
+#: Child fields in source order, where the dataclass order differs or where a field holds a
+#: binding or a keyword rather than an expression (those are read from the parent node instead).
+_FIELD_ORDER: dict[type, tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "bases", "keywords", "body"),
+    cst.Attribute: ("value",),
+    cst.Arg: ("value",),
+    cst.Param: ("annotation", "default"),
+    cst.Import: (),
+    cst.ImportFrom: (),
+    cst.Global: (),
+    cst.Nonlocal: (),
+    cst.AsName: (),
+    cst.ExceptHandler: ("type", "body"),
+    cst.ExceptStarHandler: ("type", "body"),
+    cst.WithItem: ("item", "asname"),
+    cst.Lambda: ("params", "body"),
+    cst.CompFor: ("iter", "target", "ifs", "inner_for_in"),
+    cst.For: ("iter", "target", "body", "orelse"),
+    cst.FormattedStringExpression: ("expression", "format_spec"),
+}
+_fields_cache: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    fields = _fields_cache.get(cls)
+    if fields is None:
+        if cls in _FIELD_ORDER:
+            fields = _FIELD_ORDER[cls]
+        else:
+            fields = tuple(
+                f.name
+                for f in dataclasses.fields(cls)
+                if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+            )
+        _fields_cache[cls] = fields
+    return fields
+
+
+def walk(root: cst.CSTNode, enter: dict[type, list[Callable[[Any], Any]]], leave: dict[type, list[Callable[[Any], Any]]]) -> None:
+    """Pre-order walk calling `enter[type]` before and `leave[type]` after each node's children."""
+    stack: list[Any] = [root]
+    CSTNode = cst.CSTNode
+    while stack:
+        item = stack.pop()
+        if type(item) is tuple:
+            for fn in leave[type(item[0])]:
+                fn(item[0])
+            continue
+        cls = type(item)
+        handlers = enter.get(cls)
+        if handlers:
+            for fn in handlers:
+                fn(item)
+        if cls in leave:
+            stack.append((item,))
+        children: list[Any] = []
+        for name in child_fields(cls):
+            value = getattr(item, name)
+            if isinstance(value, CSTNode):
+                children.append(value)
+            elif type(value) is tuple or type(value) is list:
+                for v in value:
+                    if isinstance(v, CSTNode):
+                        children.append(v)
+        if children:
+            children.reverse()
+            stack.extend(children)
+
+
+_method_cache: dict[type, list[tuple[type, str, str]]] = {}
+
+
+def visitor_methods(rule_cls: type[Rule]) -> list[tuple[type, str, str]]:
+    """(node class, "visit"|"leave", method name) for each visitor method a rule defines."""
+    methods = _method_cache.get(rule_cls)
+    if methods is None:
+        methods = []
+        for attr in sorted(dir(rule_cls)):
+            kind, _, node_name = attr.partition("_")
+            if kind not in ("visit", "leave") or not node_name:
+                continue
+            fn = getattr(rule_cls, attr)
+            if not callable(fn) or getattr(fn, "_is_no_op", False):
+                continue
+            node_cls = getattr(cst, node_name, None)
+            if not (isinstance(node_cls, type) and issubclass(node_cls, cst.CSTNode)):
+                raise TypeError(f"{rule_cls.__name__}.{attr}: {node_name!r} is not a LibCST node class")
+            methods.append((node_cls, kind, attr))
+        _method_cache[rule_cls] = methods
+    return methods
+
+
+# -- results -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Findings whose condition needs the project index: (diagnostic, residual condition).
+    pending: list[tuple[Diagnostic, Expr]] = field(default_factory=list)
+    facts: dict[str, Any] | None = None
+    suppressions: Suppressions | None = None
+    internal_error: bool = False
+    parsed: bool = True
+
+
+@dataclass(frozen=True)
+class RuleSetup:
+    rule: type[Rule]
+    options: Any
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: str  # as given to open()
+    display_path: str
+    relpath: str  # relative to the project root, forward slashes
+    module_name: str
+    is_package: bool
+
+
+class SourceError(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source bytes the way the interpreter would (BOM, PEP 263 cookie)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(f"cannot decode the file: {exc.msg}", exc.lineno or 1, 1) from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        start = getattr(exc, "start", 0)
+        line = data.count(b"\n", 0, start) + 1
+        column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        raise SourceError(f"cannot decode the file as {encoding}: {exc.reason if hasattr(exc, 'reason') else exc}", line, column) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    nul = text.find("\0")
+    if nul != -1:
+        line = text.count("\n", 0, nul) + 1
+        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        raise SourceError("source contains a NUL byte (is this a binary file?)", line, column)
+    return text
+
+
+def parse_source(text: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+        raise SourceError(f"syntax error: {message}", max(exc.raw_line, 1), max(exc.raw_column, 0) + 1) from None
+    except RecursionError:
+        raise SourceError("the file is nested too deeply to parse") from None
+    except Exception as exc:  # noqa: BLE001 - the native parser has raised odd errors on odd input
+        raise SourceError(f"cannot parse the file: {type(exc).__name__}: {exc}") from None
+
+
+def _meta_diagnostic(code_name: tuple[str, str], path: str, message: str, hint: str, line: int = 1, column: int = 1) -> Diagnostic:
+    return Diagnostic(
+        code=code_name[0],
+        name=code_name[1],
+        message=message,
+        fix_hint=hint,
+        severity=Severity.ERROR,
+        path=path,
+        location=Location(line, column, line, column),
+    )
+
+
+def source_error_diagnostic(path: str, error: SourceError) -> Diagnostic:
+    return _meta_diagnostic(
+        PARSE_ERROR, path, error.message, "Fix the syntax or encoding so that Python can read the file", error.line, error.column
+    )
+
+
+# -- the file pass -------------------------------------------------------------------------------------
+
+
+def lint_source(
+    text: str,
+    job: FileJob,
+    rules: Sequence[RuleSetup],
+    settings: Any = None,
+    call_depth: int = 3,
+) -> FileResult:
+    """Lint already-decoded source text."""
+    result = FileResult(path=job.display_path)
+    try:
+        module = parse_source(text)
+    except SourceError as error:
+        result.parsed = False
+        result.diagnostics.append(source_error_diagnostic(job.display_path, error))
+        return result
+
+    model = ModuleModel(module, job.module_name, job.is_package)
+    ctx = FileContext(path=job.display_path, relpath=job.relpath, source=text, module=module, model=model, settings=settings)
+    instances = [setup.rule(ctx, setup.options) for setup in rules]
+    failed: dict[int, BaseException] = {}
+    enter, leave = _dispatch(model, instances, failed)
+    try:
+        walk(module, enter, leave)
+    except Exception as exc:  # noqa: BLE001 - a bug in the semantic model: report it, keep the run going
+        result.internal_error = True
+        result.diagnostics.append(
+            _meta_diagnostic(
+                INTERNAL_ERROR,
+                job.display_path,
+                f"fastlint's analysis failed on this file: {type(exc).__name__}: {exc}",
+                "Report this at the fastlint issue tracker with the file if you can",
+            )
+        )
+        return result
+
+    summary = model.summary
+    result.facts = summary
+    reports: list[tuple[Rule, Report, Expr]] = []
+    local = ProjectIndex([summary], partial=True, call_depth=call_depth)
+    for i, rule in enumerate(instances):
+        if i in failed:
+            continue
+        for report in rule.reports:
+            try:
+                residual = simplify(report.when.expr, local.oracle)
+            except Exception as exc:  # noqa: BLE001
+                failed[i] = exc
+                break
+            if residual[0] != "F":
+                reports.append((rule, report, residual))
+
+    for i, exc in failed.items():
+        rule = instances[i]
+        result.internal_error = True
+        where = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
+        result.diagnostics.append(
+            _meta_diagnostic(
+                INTERNAL_ERROR,
+                job.display_path,
+                f"rule {rule.code} ({rule.name}) failed on this file: {where}",
+                "Report this at the fastlint issue tracker; the other rules' findings still stand",
+            )
+        )
+    reports = [r for r in reports if instances.index(r[0]) not in failed]
+    if not reports:
+        return result
+
+    positions = positions_of(module, [r.node for _, r, _ in reports])
+    suppressions = parse_suppressions(text)
+    result.suppressions = suppressions
+    for rule, report, residual in reports:
+        span = positions.get(id(report.node))
+        if span is None:
+            continue
+        (line, col), (end_line, end_col) = span
+        if suppressions.is_suppressed(rule.code, line, end_line):
+            continue
+        diagnostic = Diagnostic(
+            code=rule.code,
+            name=rule.name,
+            message=report.message,
+            fix_hint=report.hint,
+            severity=rule.severity,
+            path=job.display_path,
+            location=Location(line, col + 1, end_line, end_col + 1),
+        )
+        if residual[0] == "T":
+            result.diagnostics.append(diagnostic)
+        else:
+            result.pending.append((diagnostic, residual))
+    return result
+
+
+def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3) -> FileResult:
+    """Read, decode and lint one file. Never raises for bad input: it becomes FL001."""
+    try:
+        with open(job.path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        result = FileResult(path=job.display_path, parsed=False)
+        result.diagnostics.append(
+            _meta_diagnostic(PARSE_ERROR, job.display_path, f"cannot read the file: {exc.strerror or exc}", "Check that the file exists and is readable")
+        )
+        return result
+    try:
+        text = decode_source(data)
+    except SourceError as error:
+        result = FileResult(path=job.display_path, parsed=False)
+        result.diagnostics.append(source_error_diagnostic(job.display_path, error))
+        return result
+    return lint_source(text, job, rules, settings, call_depth)
+
+
+def _dispatch(
+    model: ModuleModel, rules: Sequence[Rule], failed: dict[int, BaseException]
+) -> tuple[dict[type, list[Callable[[Any], Any]]], dict[type, list[Callable[[Any], Any]]]]:
+    enter: dict[type, list[Callable[[Any], Any]]] = {}
+    leave: dict[type, list[Callable[[Any], Any]]] = {}
+    # The model enters a node before the rules visit it and leaves it after they leave it.
+    for node_cls, handler in model.enter_handlers.items():
+        enter[node_cls] = [handler]
+    for i, rule in enumerate(rules):
+        for node_cls, kind, attr in visitor_methods(type(rule)):
+            table = enter if kind == "visit" else leave
+            table.setdefault(node_cls, []).append(_guard(i, getattr(rule, attr), failed))
+    for node_cls, handler in model.leave_handlers.items():
+        leave.setdefault(node_cls, []).append(handler)
+    return enter, leave
+
+
+def _guard(index: int, fn: Callable[[Any], Any], failed: dict[int, BaseException]) -> Callable[[Any], Any]:
+    def call(node: Any) -> None:
+        if index in failed:
+            return
+        try:
+            fn(node)
+        except Exception as exc:  # noqa: BLE001 - isolate the faulty rule
+            failed[index] = exc
+
+    return call

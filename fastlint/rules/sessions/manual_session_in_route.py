@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from fastlint.analysis import known, queries
+from fastlint.rule import Rule
+
+
+class ManualSessionInRoute(Rule):
+    """A route (or a helper it calls in the same module) opens or closes a database session by hand.
+
+    ## Why is this bad?
+    A session opened inside the handler is not tied to the request's life cycle: an exception
+    between `SessionLocal()` and `close()` leaks the session and its pooled connection, every route
+    repeats the same set-up and tear-down, and tests cannot swap the database through
+    `app.dependency_overrides`. Closing the injected session by hand breaks the dependency that owns
+    it (later dependencies and the response see a closed session).
+
+    Receive the session from a dependency that creates it and closes it in a `finally` block.
+    Functions that run outside the request (background tasks, start-up, scripts) are not reported:
+    they have to open their own sessions.
+
+    ## Example
+    ```python
+    from fastapi import APIRouter
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    engine = create_engine("sqlite://")
+    router = APIRouter()
+
+
+    @router.get("/items")
+    def list_items():
+        session = Session(engine)
+        items = session.scalars(select(Item)).all()
+        session.close()
+        return items
+    ```
+
+    ## Use instead
+    ```python
+    from typing import Annotated
+
+    from fastapi import APIRouter, Depends
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    engine = create_engine("sqlite://")
+    router = APIRouter()
+
+
+    def get_session():
+        with Session(engine) as session:
+            yield session
+
+
+    @router.get("/items")
+    def list_items(session: Annotated[Session, Depends(get_session)]):
+        return session.scalars(select(Item)).all()
+    ```
+
+    ## References
+    - [FastAPI: dependencies with yield](https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/)
+    - [FastAPI: SQL databases](https://fastapi.tiangolo.com/tutorial/sql-databases/)
+    - [SQLAlchemy: session basics](https://docs.sqlalchemy.org/en/20/orm/session_basics.html)
+    """
+
+    code = "FL102"
+    name = "manual-session-in-route"
+    message = "`{call}` {action} a session by hand in request handler `{function}()`"
+    fix_hint = "Receive the session from a dependency (`Depends(get_db)`) that creates it and closes it in `finally`"
+    requires = ("Session", "session")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.is_test:
+            return
+        model = self.ctx.model
+        function = model.function
+        if function is None:
+            return
+        in_request = queries.is_route(function.qualname) | queries.is_called_by_route_in_module(function.qualname)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "close" and not node.args:
+            receiver = model.describe(func.value)
+            # A session created by hand here is reported where it is created.
+            if receiver is None or receiver[0] in ("call", "enter", "await"):
+                return
+            closes = queries.has_kind(receiver, known.SESSIONS)
+            self.report(node, when=closes & in_request, call=self.ctx.snippet(node), action="closes", function=function.facts["name"])
+            return
+        opens = queries.has_kind(model.describe(node), known.SESSIONS)
+        if opens.is_false:
+            return
+        self.report(node, when=opens & in_request, call=self.ctx.call_snippet(node), action="opens", function=function.facts["name"])

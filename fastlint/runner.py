@@ -1,0 +1,146 @@
+"""One lint run: discover files, lint them (in parallel), run the project pass, sort.
+
+Worker processes start once per run, import the rules once (the pool initializer receives the
+plan) and lint chunks of files. The main process merges every file's facts into the project index,
+settles the findings that were waiting on other files, applies per-file ignores and sorts.
+Output is the same whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+import pathspec
+
+from fastlint.analysis.index import ProjectIndex
+from fastlint.conditions import decide
+from fastlint.config import Settings
+from fastlint.diagnostics import Diagnostic
+from fastlint.discovery import discover
+from fastlint.engine import FileJob, FileResult, RuleSetup, lint_file
+
+#: Below this many files a pool costs more than it saves.
+MIN_FILES_FOR_POOL = 16
+
+
+@dataclass(frozen=True)
+class Plan:
+    rules: tuple[RuleSetup, ...]
+    settings: Settings
+    #: codes whose findings are dropped (FL001 may be ignored explicitly; FL003 never is)
+    dropped_meta: frozenset[str] = frozenset()
+
+
+@dataclass
+class RunResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    errors: list[str] = field(default_factory=list)
+    internal_error: bool = False
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+_PLAN: Plan | None = None
+
+
+def _init_worker(plan: Plan) -> None:
+    global _PLAN
+    _PLAN = plan
+
+
+def _lint_chunk(jobs: Sequence[FileJob]) -> list[tuple[FileResult, str]]:
+    assert _PLAN is not None
+    return [(lint_file(job, _PLAN.rules, _PLAN.settings, _PLAN.settings.call_depth), job.relpath) for job in jobs]
+
+
+def _chunks(items: Sequence[FileJob], workers: int) -> list[list[FileJob]]:
+    size = max(1, min(64, len(items) // (workers * 8) or 1))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def lint_jobs(jobs: Sequence[FileJob], plan: Plan, workers: int) -> tuple[list[tuple[FileResult, str]], list[str]]:
+    """Lint every job; returns the results in job order and any run-level errors."""
+    if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL:
+        _init_worker(plan)
+        return _lint_chunk(jobs), []
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    results: list[tuple[FileResult, str]] = []
+    chunks = _chunks(jobs, workers)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(plan,)) as pool:
+            for chunk_result in pool.map(_lint_chunk, chunks):
+                results.extend(chunk_result)
+    except BrokenProcessPool:
+        return results, ["a worker process died; the results are incomplete (rerun with --jobs 1 to find the file)"]
+    return results, []
+
+
+def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
+    started = time.perf_counter()
+    settings = plan.settings
+    found = discover(paths, settings.root, cwd, settings.excludes, settings.respect_gitignore)
+    outcome = RunResult(files=len(found.jobs), errors=list(found.errors))
+    file_results, errors = lint_jobs(found.jobs, plan, workers)
+    outcome.errors.extend(errors)
+    linted = time.perf_counter()
+
+    index = ProjectIndex([r.facts for r, _ in file_results if r.facts is not None], call_depth=settings.call_depth)
+    ignores = _PerFileIgnores(settings.per_file_ignores)
+    diagnostics: list[Diagnostic] = []
+    pending = 0
+    for result, relpath in file_results:
+        outcome.internal_error = outcome.internal_error or result.internal_error
+        kept = list(result.diagnostics)
+        for diagnostic, condition in result.pending:
+            pending += 1
+            if decide(condition, index.oracle):
+                kept.append(diagnostic)
+        for diagnostic in kept:
+            if diagnostic.code in plan.dropped_meta:
+                continue
+            if ignores.ignored(relpath, diagnostic.code):
+                continue
+            diagnostics.append(diagnostic)
+    diagnostics.sort(key=lambda d: d.sort_key)
+    outcome.diagnostics = diagnostics
+    outcome.stats = {
+        "files": len(found.jobs),
+        "parse_errors": sum(1 for r, _ in file_results if not r.parsed),
+        "pending_findings": pending,
+        "lint_seconds": round(linted - started, 3),
+        "project_seconds": round(time.perf_counter() - linted, 3),
+        "by_code": dict(sorted(Counter(d.code for d in diagnostics).items())),
+    }
+    return outcome
+
+
+class _PerFileIgnores:
+    def __init__(self, entries: Sequence[tuple[str, Sequence[str]]]) -> None:
+        self.entries = [(pathspec.GitIgnoreSpec.from_lines([pattern]), tuple(codes)) for pattern, codes in entries]
+
+    def ignored(self, relpath: str, code: str) -> bool:
+        if not self.entries:
+            return False
+        path = PurePosixPath(relpath).as_posix()
+        for spec, codes in self.entries:
+            if spec.match_file(path) and any(c == "ALL" or code.startswith(c) for c in codes):
+                return True
+        return False
