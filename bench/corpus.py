@@ -675,7 +675,9 @@ def tail(text: str, max_lines: int = 20, max_chars: int = 2000) -> str:
 
 
 def fastlint_command(args: argparse.Namespace) -> list[str]:
-    cmd = [sys.executable, "-m", "fastlint", "check", "--format", "json", "--exit-zero"]
+    # --isolated: the corpora sit inside this repository; fastlint's own pyproject.toml must not
+    # configure their run (its excludes and project root are not theirs).
+    cmd = [sys.executable, "-m", "fastlint", "check", "--isolated", "--format", "json", "--exit-zero"]
     if args.select:
         cmd += ["--select", args.select]
     if args.extend_select:

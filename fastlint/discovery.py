@@ -56,13 +56,21 @@ class _Walker:
         except ValueError:
             return None
 
-    def _excluded(self, path: Path, is_dir: bool) -> bool:
+    def _excluded(self, path: Path, is_dir: bool, top: Path, top_excluded: bool) -> bool:
         if path.name in self.excluded_names:
             return True
-        rel = self._relative_to_root(path)
+        # A directory named on the command line is linted even when it sits inside an excluded
+        # one: its own path (and its ancestors') then does not count, only what is below it.
+        rel = path.relative_to(top).as_posix() if top_excluded else self._relative_to_root(path)
         if rel is None:
             return False
         return self.exclude_spec.match_file(rel + "/" if is_dir else rel)
+
+    def _top_excluded(self, top: Path) -> bool:
+        rel = self._relative_to_root(top)
+        if rel is None or rel == ".":
+            return False
+        return self.exclude_spec.match_file(rel + "/") or any(p in self.excluded_names for p in Path(rel).parts)
 
     def _display(self, path: Path) -> str:
         try:
@@ -109,6 +117,7 @@ class _Walker:
         )
 
     def walk(self, top: Path) -> None:
+        top_excluded = self._top_excluded(top)
         stack: list[tuple[Path, list[tuple[Path, pathspec.PathSpec]]]] = [(top, [])]
         while stack:
             directory, ignores = stack.pop()
@@ -143,7 +152,7 @@ class _Walker:
                     continue
                 if not is_dir and not (is_file and entry.name.endswith(PY_SUFFIXES)):
                     continue
-                if self._excluded(path, is_dir) or self._gitignored(path, is_dir, ignores):
+                if self._excluded(path, is_dir, top, top_excluded) or self._gitignored(path, is_dir, ignores):
                     continue
                 if is_dir:
                     subdirs.append(path)

@@ -294,6 +294,7 @@ def lint_source(
         return result
 
     summary = model.summary
+    summary["app_code"] = ctx.is_application_code
     result.facts = summary
     reports: list[tuple[Rule, Report, Expr]] = []
     local = ProjectIndex([summary], partial=True, call_depth=call_depth)

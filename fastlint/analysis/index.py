@@ -62,6 +62,7 @@ class ProjectIndex:
         self._dependencies: set[str] | None = None
         self._entries: dict[str, str] | None = None
         self._reachable: dict[str, int] | None = None
+        self._runtime: dict[str, int] | None = None
 
     # -- modules and names -------------------------------------------------------------------
     def find_module(self, name: str) -> str | None:
@@ -468,21 +469,86 @@ class ProjectIndex:
                     out.append(f"{kind[3:]}.__init__")
         return out
 
+    def _functions_of(self, descs: Iterable[Desc]) -> list[str]:
+        out = []
+        for desc in descs:
+            kinds, _ = self.kinds(desc)
+            for kind in kinds:
+                if kind.startswith("PF:"):
+                    out.append(kind[3:])
+                elif kind.startswith("PC:") and f"{kind[3:]}.__init__" in self.functions:
+                    out.append(f"{kind[3:]}.__init__")
+        return out
+
+    def _closure(self, starts: Iterable[str]) -> dict[str, int]:
+        depth_of: dict[str, int] = {}
+        for fn in starts:
+            depth_of.setdefault(fn, 0)
+        frontier = list(depth_of)
+        for depth in range(1, self.call_depth + 1):
+            nxt = []
+            for fn in frontier:
+                for callee in self._callees(fn):
+                    if callee not in depth_of:
+                        depth_of[callee] = depth
+                        nxt.append(callee)
+            frontier = nxt
+        return depth_of
+
     def reachable(self) -> dict[str, int]:
         """Request code: entry points and what they call, to `call_depth` calls deep."""
         if self._reachable is None:
-            depth_of: dict[str, int] = {fn: 0 for fn in self.entry_points()}
-            frontier = list(depth_of)
-            for depth in range(1, self.call_depth + 1):
-                nxt = []
-                for fn in frontier:
-                    for callee in self._callees(fn):
-                        if callee not in depth_of:
-                            depth_of[callee] = depth
-                            nxt.append(callee)
-                frontier = nxt
-            self._reachable = depth_of
+            self._reachable = self._closure(self.entry_points())
         return self._reachable
+
+    def startup_functions(self) -> list[str]:
+        """Start-up hooks, and what application modules call when they are imported."""
+        starts = [fn for fn, facts in self.functions.items() if facts.get("startup")]
+        for summary in self.modules.values():
+            starts += self._functions_of(summary.get("startup", ()))
+            if summary.get("app_code", True):
+                starts += self._functions_of(["ref", q] for q in summary.get("module_calls", ()))
+        return starts
+
+    def runtime(self) -> dict[str, int]:
+        """Code the running application executes: request code and start-up code."""
+        if self._runtime is None:
+            self._runtime = self._closure([*self.entry_points(), *self.startup_functions()])
+        return self._runtime
+
+    def is_runtime_code(self, fn: str) -> bool | None:
+        if self.partial:
+            return True if (self.is_route(fn) or self.functions.get(fn, {}).get("startup")) else None
+        return fn in self.runtime()
+
+    def calls_into(self, fn: str, prefixes: Sequence[str], depth: int = 1) -> bool | None:
+        """`fn`, or a project function it calls (to `depth` calls), calls a name under `prefixes`
+        (e.g. ``alembic.command.``) or a method named like one (``.stamp``)."""
+        seen = {fn}
+        frontier = [fn]
+        undecided = False
+        for level in range(depth + 1):
+            nxt = []
+            for current in frontier:
+                facts = self.functions.get(current)
+                if facts is None:
+                    continue
+                for target in facts["calls"]:
+                    if any(target.startswith(p) or ("." + target).endswith(p) for p in prefixes):
+                        return True
+                for method in facts.get("methods", ()):
+                    if "." + method in prefixes:
+                        return True
+                if level < depth:
+                    for target in facts["calls"]:
+                        kinds, unknown = self.kinds(["ref", target])
+                        undecided = undecided or unknown
+                        for kind in kinds:
+                            if kind.startswith("PF:") and kind[3:] not in seen:
+                                seen.add(kind[3:])
+                                nxt.append(kind[3:])
+            frontier = nxt
+        return None if (undecided and self.partial) else False
 
     def is_request_code(self, fn: str) -> bool | None:
         if self.partial:
@@ -548,6 +614,10 @@ class ProjectIndex:
             return self.is_used_by_request_code(atom[1])
         if head == "called_by_route_in_module":
             return self.is_called_by_route_in_module(atom[1])
+        if head == "runtime_code":
+            return self.is_runtime_code(atom[1])
+        if head == "calls_into":
+            return self.calls_into(atom[1], atom[2], atom[3])
         raise ValueError(f"unknown condition atom {head!r}")
 
 

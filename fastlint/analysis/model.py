@@ -99,6 +99,10 @@ class ModuleModel:
             "classes": {},
             "depends": [],
             "registrations": [],
+            # what runs when the module is imported (outside `if __name__ == "__main__":`)
+            "module_calls": [],
+            # lifespan / startup handlers (`lifespan=`, `on_startup=`, `add_event_handler("startup", f)`)
+            "startup": [],
         }
         self.enter_handlers: dict[type, Any] = {
             cst.Module: self._enter_module,
@@ -361,8 +365,11 @@ class ModuleModel:
             "yields": [],
             "returns_annotation": self.describe_annotation(node.returns.annotation) if node.returns else None,
             "calls": [],
+            # names of methods called on values that are not global names (`self.alembic.stamp()`)
+            "methods": [],
             "refs": [],
             "class": owner.qualname if owner.kind == "class" else None,
+            "startup": any(_is_startup_decorator(d.decorator) for d in node.decorators),
         }
         self.summary["functions"][qual] = facts
         self._bind(name, ["ref", qual])
@@ -485,10 +492,27 @@ class ModuleModel:
                 self.summary["depends"].append(dep[1])
             return
         facts = self._function_facts()
-        if facts is not None and target is not None and len(facts["calls"]) < MAX_LIST:
-            if target not in facts["calls"]:
-                facts["calls"].append(target)
+        if target is not None:
+            if facts is not None:
+                calls = facts["calls"]
+            elif self.main_block_depth == 0 and self.current.kind in ("module", "class"):
+                calls = self.summary["module_calls"]
+            else:
+                calls = None
+            if calls is not None and len(calls) < MAX_LIST and target not in calls:
+                calls.append(target)
+        elif facts is not None and isinstance(node.func, cst.Attribute):
+            methods = facts["methods"]
+            name = node.func.attr.value
+            if len(methods) < MAX_LIST and name not in methods:
+                methods.append(name)
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value in ("lifespan", "on_startup"):
+                values = [e.value for e in arg.value.elements] if isinstance(arg.value, (cst.List, cst.Tuple)) else [arg.value]
+                self.summary["startup"].extend(self.describe(v) for v in values)
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+        if method == "add_event_handler" and len(node.args) >= 2 and _is_string(node.args[0].value, "startup"):
+            self.summary["startup"].append(self.describe(node.args[1].value))
         if method in known.ROUTE_REGISTRATIONS and isinstance(node.func, cst.Attribute):
             endpoint = _argument(node, known.ROUTE_REGISTRATIONS[method], "endpoint")
             if endpoint is not None:
@@ -551,6 +575,21 @@ class ModuleModel:
         refs = facts["refs"]
         if len(refs) < MAX_LIST and qual not in refs:
             refs.append(qual)
+
+
+def _is_string(node: cst.BaseExpression, value: str) -> bool:
+    return isinstance(node, cst.SimpleString) and node.evaluated_value == value
+
+
+def _is_startup_decorator(deco: cst.BaseExpression) -> bool:
+    """`@app.on_event("startup")` (FastAPI/Starlette's start-up hook)."""
+    return (
+        isinstance(deco, cst.Call)
+        and isinstance(deco.func, cst.Attribute)
+        and deco.func.attr.value == "on_event"
+        and bool(deco.args)
+        and _is_string(deco.args[0].value, "startup")
+    )
 
 
 def is_main_guard(test: cst.BaseExpression) -> bool:

@@ -78,3 +78,15 @@ def is_used_by_request_code(qualname: str) -> Cond:
 def is_called_by_route_in_module(function: str) -> Cond:
     """A route in the module that defines `function` calls it directly."""
     return Cond.atom("called_by_route_in_module", function)
+
+
+def is_runtime_code(function: str) -> Cond:
+    """Request code, or code the application runs at start-up (lifespan and start-up handlers,
+    module-level calls of application modules), and what those call."""
+    return Cond.atom("runtime_code", function)
+
+
+def calls_into(function: str, prefixes: Iterable[str], depth: int = 1) -> Cond:
+    """`function` (or a project function it calls, to `depth` calls) calls a name starting with one
+    of `prefixes`, or a method whose name ends like one (a prefix ``.stamp`` matches ``x.stamp``)."""
+    return Cond.atom("calls_into", function, sorted(prefixes), depth)

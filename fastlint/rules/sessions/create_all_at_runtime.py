@@ -7,6 +7,9 @@ from fastlint.analysis.model import ref_of
 from fastlint.conditions import TRUE
 from fastlint.rule import Rule
 
+#: A function that also runs Alembic is initialising a fresh database the documented way.
+ALEMBIC_CALLS = ("alembic.command.", "alembic.", ".stamp", ".upgrade")
+
 
 class CreateAllAtRuntime(Rule):
     """`metadata.create_all()` runs in application code instead of a migration.
@@ -19,8 +22,12 @@ class CreateAllAtRuntime(Rule):
     first. Schema changes belong in Alembic migrations (`alembic revision --autogenerate`,
     `alembic upgrade head`), applied once per deployment.
 
-    Calls in tests, `conftest.py`, scripts (`scripts/`, `manage.py`, `__main__` blocks, CLI
-    commands) and Alembic folders are not reported: creating tables there is their job.
+    fastlint reports calls the running application makes: at import time of an application module,
+    in start-up code (lifespan, `on_event("startup")`, `on_startup=`), in request code, and in what
+    those call. Not reported: tests, `conftest.py`, scripts (`scripts/`, `manage.py`, `__main__`
+    blocks, CLI commands), Alembic folders, helpers the application never calls, and Alembic's
+    recipe for a fresh database (`create_all()` followed by `alembic stamp head` or `upgrade` in the
+    same function or one it calls).
 
     ## Example
     ```python
@@ -81,6 +88,10 @@ class CreateAllAtRuntime(Rule):
             is_metadata = TRUE
         if is_metadata.is_false:
             return
+        function = self.ctx.model.function
+        if function is not None:
+            runs = queries.is_runtime_code(function.qualname) & ~queries.calls_into(function.qualname, ALEMBIC_CALLS, 1)
+            is_metadata = is_metadata & runs
         self.report(node, when=is_metadata, call=self.ctx.snippet(node) + "()")
 
 

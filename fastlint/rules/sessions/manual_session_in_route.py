@@ -68,7 +68,7 @@ class ManualSessionInRoute(Rule):
 
     code = "FL102"
     name = "manual-session-in-route"
-    message = "`{call}` {action} a session by hand in request handler `{function}()`"
+    message = "`{call}` {action} a session by hand in `{function}()`, which serves requests"
     fix_hint = "Receive the session from a dependency (`Depends(get_db)`) that creates it and closes it in `finally`"
     requires = ("Session", "session")
 
