@@ -131,7 +131,7 @@ def check(
         except OSError as exc:
             _fail(f"{output_file}: cannot write: {exc.strerror or exc}")
     else:
-        click.echo(output, nl=False)
+        click.echo(output, nl=False, color=options.color)
 
     if result.internal_error or result.errors:
         sys.exit(EXIT_ERROR)

@@ -109,18 +109,19 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, display: str | None = None) -> dict[str, Any]:
+    shown = display or str(path)
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{shown}: invalid TOML: {exc}") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a TOML file") from None
+        raise ConfigError(f"{shown}: is a directory, not a TOML file") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason})") from None
+        raise ConfigError(f"{shown}: invalid TOML: not UTF-8 ({exc.reason})") from None
 
 
 def load_settings(config: str | None, cwd: Path, *, isolated: bool = False) -> Settings:
@@ -131,16 +132,17 @@ def load_settings(config: str | None, cwd: Path, *, isolated: bool = False) -> S
         path = Path(config)
         if not path.exists():
             raise ConfigError(f"{config}: no such configuration file")
-        data = _read_toml(path)
+        data = _read_toml(path, config)
         table = data.get("tool", {}).get("fastlint") if "tool" in data else data
         prefix = "tool.fastlint" if "tool" in data else ""
         return parse_settings(table or {}, str(path), str(path.resolve().parent), prefix)
     found = find_config(cwd)
     if found is None:
         return Settings(root=str(cwd))
-    data = _read_toml(found)
+    display = _display(found, cwd)
+    data = _read_toml(found, display)
     table = data.get("tool", {}).get("fastlint", {})
-    return parse_settings(table, _display(found, cwd), str(found.parent), "tool.fastlint")
+    return parse_settings(table, display, str(found.parent), "tool.fastlint")
 
 
 def _display(path: Path, cwd: Path) -> str:

@@ -108,7 +108,7 @@ class _Walker:
         rel = self._relative_to_root(Path(absolute))
         self.jobs.append(
             FileJob(
-                path=str(path),
+                path=absolute,
                 display_path=self._display(Path(absolute)),
                 relpath=rel if rel is not None else Path(absolute).name,
                 module_name=module,
@@ -173,7 +173,7 @@ class _Walker:
 def discover(paths: Sequence[str], root: str, cwd: str, excludes: Sequence[str], respect_gitignore: bool = True) -> Discovery:
     walker = _Walker(Path(os.path.abspath(root)), Path(os.path.abspath(cwd)), excludes, respect_gitignore)
     for given in paths:
-        path = Path(given)
+        path = Path(cwd) / given  # relative paths are relative to `cwd`
         try:
             mode = path.stat().st_mode
         except OSError as exc:

@@ -204,6 +204,11 @@ class SourceError(Exception):
 
 def decode_source(data: bytes) -> str:
     """Decode Python source bytes the way the interpreter would (BOM, PEP 263 cookie)."""
+    nul = data.find(b"\0")
+    if nul != -1:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise SourceError("source contains a NUL byte (is this a binary file?)", line, column)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
@@ -217,11 +222,6 @@ def decode_source(data: bytes) -> str:
         raise SourceError(f"cannot decode the file as {encoding}: {exc.reason if hasattr(exc, 'reason') else exc}", line, column) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    nul = text.find("\0")
-    if nul != -1:
-        line = text.count("\n", 0, nul) + 1
-        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
-        raise SourceError("source contains a NUL byte (is this a binary file?)", line, column)
     return text
 
 
@@ -230,11 +230,29 @@ def parse_source(text: str) -> cst.Module:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-        raise SourceError(f"syntax error: {message}", max(exc.raw_line, 1), max(exc.raw_column, 0) + 1) from None
+        line, column = max(exc.raw_line, 1), max(exc.raw_column, 0) + 1
     except RecursionError:
-        raise SourceError("the file is nested too deeply to parse") from None
+        message, line, column = "the file is nested too deeply to parse", 1, 1
     except Exception as exc:  # noqa: BLE001 - the native parser has raised odd errors on odd input
-        raise SourceError(f"cannot parse the file: {type(exc).__name__}: {exc}") from None
+        message, line, column = f"cannot parse the file: {type(exc).__name__}: {exc}", 1, 1
+    raise _python_syntax_error(text) or SourceError(f"fastlint cannot parse this file ({message})", line, column)
+
+
+def _python_syntax_error(text: str) -> SourceError | None:
+    """CPython's own account of a syntax error (its messages and positions are the ones users
+    know); None when CPython accepts the code that LibCST refused."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return SourceError(f"syntax error: {exc}")
+    return None
 
 
 def _meta_diagnostic(code_name: tuple[str, str], path: str, message: str, hint: str, line: int = 1, column: int = 1) -> Diagnostic:

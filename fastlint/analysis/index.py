@@ -58,11 +58,12 @@ class ProjectIndex:
         self._memo: dict[str, Result] = {}
         self._active: set[str] = set()
         self._split_memo: dict[str, tuple[str, list[str]] | None] = {}
-        self._routes: dict[str, bool | None] = {}
+        self._routes: dict[str, tuple[bool | None, bool]] = {}
         self._dependencies: set[str] | None = None
         self._entries: dict[str, str] | None = None
         self._reachable: dict[str, int] | None = None
         self._runtime: dict[str, int] | None = None
+        self._callee_memo: dict[str, list[str]] = {}
 
     # -- modules and names -------------------------------------------------------------------
     def find_module(self, name: str) -> str | None:
@@ -198,6 +199,9 @@ class ProjectIndex:
             return frozenset({"PF:" + qual}), False
         if qual in self.classes:
             return self._class(qual), False
+        owner, _, attr = qual.rpartition(".")
+        if owner in known.CLASSES:  # `sqlmodel.SQLModel.metadata`
+            return self._attr(frozenset({known.type_of(known.CLASSES[owner])}), attr)
         split = self.split(qual)
         if split is None:
             if self.partial and not self.is_external(qual):
@@ -358,67 +362,85 @@ class ProjectIndex:
                 out.add(kind[2:])
             elif kind.startswith("PC:"):
                 out.add("PI:" + kind[3:])
+            elif kind.startswith("PI:"):
+                call = self._method(kind[3:], "__call__")
+                if call is not None:
+                    got, more = self._function_result(call, called=False)
+                    out |= got
+                    unknown = unknown or more
             elif kind in known.FACTORY_PRODUCT:
                 out.add(known.FACTORY_PRODUCT[kind])
         return frozenset(out), unknown
 
+    def _method(self, cls: str, name: str) -> str | None:
+        """The project function that implements `cls.name` (looking through project bases)."""
+        kinds, _ = self._member(cls, name, set())
+        for kind in kinds:
+            if kind.startswith("PF:"):
+                return kind[3:]
+        return None
+
     # -- FastAPI -------------------------------------------------------------------------------
-    def is_route(self, fn: str) -> bool | None:
-        if fn in self._routes:
-            return self._routes[fn]
-        self._routes[fn] = False  # cycle guard
-        facts = self.functions.get(fn)
-        result: bool | None = False
-        if facts is not None:
-            for deco in facts["decorators"]:
-                decided = self._is_route_decorator(deco)
-                if decided:
-                    result = True
-                    break
-                if decided is None:
-                    result = None
-            if result is not True:
-                registered = self._registered(fn)
-                if registered:
-                    result = True
-                elif registered is None or self.partial:
-                    result = None
-        self._routes[fn] = result
+    def is_route(self, fn: str, *, websocket: bool | None = None) -> bool | None:
+        """`fn` is a path operation; `websocket=False` asks for an HTTP route only, True for a
+        websocket route only."""
+        if fn not in self._routes:
+            self._routes[fn] = (False, False)  # cycle guard
+            self._routes[fn] = self._route(fn)
+        result, is_websocket = self._routes[fn]
+        if result and websocket is not None and websocket != is_websocket:
+            return False
         return result
 
-    def _is_route_decorator(self, deco: Desc) -> bool | None:
-        if deco is None or deco[0] != "call":
-            return False
+    def _route(self, fn: str) -> tuple[bool | None, bool]:
+        facts = self.functions.get(fn)
+        if facts is None:
+            return (None if self.partial else False), False
+        result: bool | None = False
+        for deco in facts["decorators"]:
+            decided, method = self._route_decorator(deco)
+            if decided:
+                return True, method == "websocket"
+            if decided is None:
+                result = None
+        registered, method = self._registered(fn)
+        if registered:
+            return True, "websocket" in method
+        if registered is None or self.partial:
+            result = None
+        return result, False
+
+    def _route_decorator(self, deco: Desc) -> tuple[bool | None, str]:
+        if deco is None or deco[0] != "call" or deco[1] is None:
+            return False, ""
         func = deco[1]
-        if func is None:
-            return False
         if func[0] == "ref":
             receiver_q, _, method = func[1].rpartition(".")
             if method not in known.ROUTE_METHODS or not receiver_q:
-                return False
+                return False, ""
             receiver: Desc = ["ref", receiver_q]
         elif func[0] == "attr":
             method = func[2]
             if method not in known.ROUTE_METHODS:
-                return False
+                return False, ""
             receiver = func[1]
         else:
-            return False
-        return self.has_kind(receiver, known.APPS_AND_ROUTERS)
+            return False, ""
+        return self.has_kind(receiver, known.APPS_AND_ROUTERS), method
 
-    def _registered(self, fn: str) -> bool | None:
+    def _registered(self, fn: str) -> tuple[bool | None, str]:
         result: bool | None = False
         for summary in self.modules.values():
-            for _method, receiver, endpoint in summary["registrations"]:
+            for method, receiver, endpoint in summary["registrations"]:
                 hit = self.has_kind(endpoint, {"PF:" + fn})
                 if hit is False:
                     continue
                 owner = self.has_kind(receiver, known.APPS_AND_ROUTERS)
                 if hit and owner:
-                    return True
+                    return True, method
                 if owner is not False:
                     result = None
-        return result
+        return result, ""
 
     def dependencies(self) -> set[str]:
         """Qualified names of the project functions and classes used in `Depends(...)`."""
@@ -430,11 +452,17 @@ class ProjectIndex:
                     for kind in kinds:
                         if kind.startswith(("PF:", "PC:")):
                             found.add(kind[3:])
+                        elif kind.startswith("PI:"):
+                            call = self._method(kind[3:], "__call__")
+                            if call is not None:
+                                found.add(call)
             self._dependencies = found
         return self._dependencies
 
     def is_dependency(self, fn: str) -> bool | None:
-        if fn in self.dependencies():
+        deps = self.dependencies()
+        owner, _, method = fn.rpartition(".")
+        if fn in deps or (method in ("__init__", "__call__") and owner in deps):
             return True
         return None if self.partial else False
 
@@ -452,21 +480,36 @@ class ProjectIndex:
                     for method in ("__call__", "__init__"):
                         if f"{dep}.{method}" in self.functions:
                             entries.setdefault(f"{dep}.{method}", "dependency")
+            for fn, facts in self.functions.items():
+                if facts.get("entry"):
+                    entries.setdefault(fn, facts["entry"])
+            for summary in self.modules.values():
+                for kind, desc in summary.get("entries", ()):
+                    if kind != "middleware":
+                        for target in self._functions_of([desc]):
+                            entries.setdefault(target, kind)
+                    else:  # a middleware class: its dispatch / __call__
+                        for cls_kind in self.kinds(desc)[0]:
+                            if cls_kind.startswith("PC:"):
+                                for method in ("dispatch", "__call__"):
+                                    impl = self._method(cls_kind[3:], method)
+                                    if impl is not None:
+                                        entries.setdefault(impl, kind)
             self._entries = entries
         return self._entries
 
     def _callees(self, fn: str) -> list[str]:
+        cached = self._callee_memo.get(fn)
+        if cached is not None:
+            return cached
         facts = self.functions.get(fn)
-        if facts is None:
-            return []
-        out = []
-        for target in facts["calls"]:
-            kinds, _ = self.kinds(["ref", target])
-            for kind in kinds:
-                if kind.startswith("PF:"):
-                    out.append(kind[3:])
-                elif kind.startswith("PC:") and f"{kind[3:]}.__init__" in self.functions:
-                    out.append(f"{kind[3:]}.__init__")
+        out: list[str] = []
+        if facts is not None:
+            descs = [["ref", target] for target in facts["calls"]] + list(facts.get("method_calls", ()))
+            for name in self._functions_of(descs):
+                if name not in out:
+                    out.append(name)
+        self._callee_memo[fn] = out
         return out
 
     def _functions_of(self, descs: Iterable[Desc]) -> list[str]:
@@ -578,12 +621,14 @@ class ProjectIndex:
         if module is None:
             return None if self.partial else False
         undecided = False
+        if self.functions.get(fn, {}).get("gen"):
+            return False  # a generator's body runs when it is iterated (e.g. by a StreamingResponse)
         for caller, facts in self.functions.items():
             if self.function_module.get(caller) != module or caller == fn:
                 continue
             if fn not in self._callees(caller):
                 continue
-            route = self.is_route(caller)
+            route = self.is_route(caller, websocket=False)
             if route:
                 return True
             if route is None:
@@ -598,6 +643,8 @@ class ProjectIndex:
             return self.has_kind(atom[1], atom[2])
         if head == "route":
             return self.is_route(atom[1])
+        if head == "http_route":
+            return self.is_route(atom[1], websocket=False)
         if head == "dependency":
             return self.is_dependency(atom[1])
         if head == "entry":

@@ -21,6 +21,7 @@ The model also accumulates the file's *facts* (`summary`): module symbols, funct
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import libcst as cst
@@ -103,6 +104,8 @@ class ModuleModel:
             "module_calls": [],
             # lifespan / startup handlers (`lifespan=`, `on_startup=`, `add_event_handler("startup", f)`)
             "startup": [],
+            # other request entry points registered by call: [kind, callee descriptor]
+            "entries": [],
         }
         self.enter_handlers: dict[type, Any] = {
             cst.Module: self._enter_module,
@@ -350,8 +353,12 @@ class ModuleModel:
         owner = self.current
         params: list[list[Any]] = []
         p = node.params
-        for param in (*p.posonly_params, *p.params, *p.kwonly_params):
-            params.append([param.name.value, self._param_desc(param)])
+        positional = (*p.posonly_params, *p.params)
+        for i, param in enumerate((*positional, *p.kwonly_params)):
+            desc = self._param_desc(param)
+            if i == 0 and desc is None and owner.kind == "class" and param in positional:
+                desc = self._receiver_desc(node, owner.qualname)
+            params.append([param.name.value, desc])
         for star in (p.star_arg, p.star_kwarg):
             if isinstance(star, cst.Param):
                 params.append(["*" + star.name.value, None])
@@ -367,9 +374,12 @@ class ModuleModel:
             "calls": [],
             # names of methods called on values that are not global names (`self.alembic.stamp()`)
             "methods": [],
+            # descriptors of the callee of method calls on values (`["attr", D, "name"]`)
+            "method_calls": [],
             "refs": [],
             "class": owner.qualname if owner.kind == "class" else None,
             "startup": any(_is_startup_decorator(d.decorator) for d in node.decorators),
+            "entry": _entry_decorator(node.decorators),
         }
         self.summary["functions"][qual] = facts
         self._bind(name, ["ref", qual])
@@ -378,9 +388,24 @@ class ModuleModel:
             scope.locals[pname.lstrip("*")] = pdesc
         self.scopes.append(scope)
 
+    def _receiver_desc(self, node: cst.FunctionDef, cls: str) -> Desc:
+        """`self` is an instance of the class, `cls` the class; a staticmethod has neither."""
+        for deco in node.decorators:
+            name = dotted(deco.decorator) if isinstance(deco.decorator, (cst.Name, cst.Attribute)) else None
+            if name in ("staticmethod", "builtins.staticmethod"):
+                return None
+            if name in ("classmethod", "builtins.classmethod"):
+                return ["ref", cls]
+        return ["inst", ["ref", cls]]
+
     def _param_desc(self, param: cst.Param) -> Desc:
         annotation = self.describe_annotation(param.annotation.annotation) if param.annotation else None
         default = self.describe(param.default) if param.default is not None else None
+        if default == ["dep", None] and annotation is not None:
+            # `Depends()` without an argument: FastAPI calls the annotated class itself
+            default = ["dep", annotation]
+            if len(self.summary["depends"]) < MAX_LIST:
+                self.summary["depends"].append(annotation)
         if annotation is None and default is None:
             return None
         return ["param", annotation, default]
@@ -506,6 +531,9 @@ class ModuleModel:
             name = node.func.attr.value
             if len(methods) < MAX_LIST and name not in methods:
                 methods.append(name)
+            # `Service().run()`, `self.helper()`, `repo.get()`: resolved by the index when it can
+            if func is not None and len(facts["method_calls"]) < MAX_LIST and func not in facts["method_calls"]:
+                facts["method_calls"].append(func)
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in ("lifespan", "on_startup"):
                 values = [e.value for e in arg.value.elements] if isinstance(arg.value, (cst.List, cst.Tuple)) else [arg.value]
@@ -513,6 +541,10 @@ class ModuleModel:
         method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
         if method == "add_event_handler" and len(node.args) >= 2 and _is_string(node.args[0].value, "startup"):
             self.summary["startup"].append(self.describe(node.args[1].value))
+        elif method == "add_exception_handler" and len(node.args) >= 2:
+            self.summary["entries"].append(["exception_handler", self.describe(node.args[1].value)])
+        elif method == "add_middleware" and node.args and node.args[0].keyword is None:
+            self.summary["entries"].append(["middleware", self.describe(node.args[0].value)])
         if method in known.ROUTE_REGISTRATIONS and isinstance(node.func, cst.Attribute):
             endpoint = _argument(node, known.ROUTE_REGISTRATIONS[method], "endpoint")
             if endpoint is not None:
@@ -590,6 +622,18 @@ def _is_startup_decorator(deco: cst.BaseExpression) -> bool:
         and bool(deco.args)
         and _is_string(deco.args[0].value, "startup")
     )
+
+
+def _entry_decorator(decorators: Sequence[cst.Decorator]) -> str | None:
+    """`@app.middleware("http")` and `@app.exception_handler(...)` make request code."""
+    for deco in decorators:
+        d = deco.decorator
+        if isinstance(d, cst.Call) and isinstance(d.func, cst.Attribute):
+            if d.func.attr.value == "middleware" and d.args and _is_string(d.args[0].value, "http"):
+                return "middleware"
+            if d.func.attr.value == "exception_handler" and d.args:
+                return "exception_handler"
+    return None
 
 
 def is_main_guard(test: cst.BaseExpression) -> bool:

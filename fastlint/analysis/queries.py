@@ -55,6 +55,11 @@ def is_route(function: str) -> Cond:
     return Cond.atom("route", function)
 
 
+def is_http_route(function: str) -> Cond:
+    """`function` is an HTTP path operation (not a websocket handler)."""
+    return Cond.atom("http_route", function)
+
+
 def is_dependency(function: str) -> Cond:
     """`function` (or class) is used in `Depends(...)`/`Security(...)` somewhere in the project."""
     return Cond.atom("dependency", function)

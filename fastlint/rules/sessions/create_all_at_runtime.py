@@ -8,7 +8,7 @@ from fastlint.conditions import TRUE
 from fastlint.rule import Rule
 
 #: A function that also runs Alembic is initialising a fresh database the documented way.
-ALEMBIC_CALLS = ("alembic.command.", "alembic.", ".stamp", ".upgrade")
+ALEMBIC_CALLS = ("alembic.command.stamp", "alembic.command.upgrade", ".stamp")
 
 
 class CreateAllAtRuntime(Rule):
@@ -26,8 +26,8 @@ class CreateAllAtRuntime(Rule):
     in start-up code (lifespan, `on_event("startup")`, `on_startup=`), in request code, and in what
     those call. Not reported: tests, `conftest.py`, scripts (`scripts/`, `manage.py`, `__main__`
     blocks, CLI commands), Alembic folders, helpers the application never calls, and Alembic's
-    recipe for a fresh database (`create_all()` followed by `alembic stamp head` or `upgrade` in the
-    same function or one it calls).
+    recipe for a fresh database: `create_all()` followed by `alembic.command.stamp` (or `upgrade`,
+    or a `.stamp(...)` method of a project wrapper) in the same function or one it calls.
 
     ## Example
     ```python

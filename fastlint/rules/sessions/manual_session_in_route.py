@@ -17,8 +17,10 @@ class ManualSessionInRoute(Rule):
     it (later dependencies and the response see a closed session).
 
     Receive the session from a dependency that creates it and closes it in a `finally` block.
-    Functions that run outside the request (background tasks, start-up, scripts) are not reported:
-    they have to open their own sessions.
+    Not reported: functions that run outside the request (background tasks, start-up, scripts),
+    which have to open their own sessions; websocket handlers, where a short session per message is
+    better than one held for the life of the connection; and generators a route hands to a
+    `StreamingResponse`, whose body runs while the response streams.
 
     ## Example
     ```python
@@ -79,7 +81,7 @@ class ManualSessionInRoute(Rule):
         function = model.function
         if function is None:
             return
-        in_request = queries.is_route(function.qualname) | queries.is_called_by_route_in_module(function.qualname)
+        in_request = queries.is_http_route(function.qualname) | queries.is_called_by_route_in_module(function.qualname)
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "close" and not node.args:
             receiver = model.describe(func.value)

@@ -81,10 +81,9 @@ class RequestSessionInBackgroundTask(Rule):
         sink = self._sink(node)
         if sink is None or sink.is_false:
             return
-        for arg in node.args[1:] if node.args[0].keyword is None else node.args:
-            if arg.keyword is not None and arg.keyword.value == "func":
-                continue
-            for name in _names_in(arg.value):
+        for i, arg in enumerate(node.args):
+            is_task = (i == 0 and arg.keyword is None) or (arg.keyword is not None and arg.keyword.value == "func")
+            for name in _deferred_names(arg.value, is_task):
                 desc = model.resolve_name(name.value)
                 if desc is None or desc[0] != "param":
                     continue
@@ -109,24 +108,59 @@ class RequestSessionInBackgroundTask(Rule):
         return queries.has_kind(["call", callee], {known.BACKGROUND_TASK})
 
 
-def _names_in(expr: cst.BaseExpression) -> list[cst.Name]:
-    """Names passed in an argument: bare, as call arguments (`partial(f, db)`), as the receiver
-    of a method call (`lambda: db.commit()`), in lambda bodies and containers. `db.bind` is not
-    the session and is not returned."""
+def _deferred_names(expr: cst.BaseExpression, is_task: bool) -> list[cst.Name]:
+    """Names whose *value* the task will use when it runs, after the response:
+
+    - a name passed as an argument (`add_task(f, db)`, `add_task(f, session=db)`);
+    - any name read in a lambda's body (`add_task(lambda: db.commit())`);
+    - the arguments of `functools.partial(...)`;
+    - for the task itself, the object of a bound method (`add_task(db.commit)`,
+      `add_task(Service(db).notify)`).
+
+    A call in an argument runs now, during the request (`add_task(f, db.get(User, 1).email)`):
+    its result is a plain value, and `db.bind` is the engine, not the session.
+    """
     out: list[cst.Name] = []
-    stack: list[cst.CSTNode] = [expr]
+    stack: list[tuple[cst.CSTNode, bool]] = [(expr, is_task)]
+    while stack:
+        node, task = stack.pop()
+        if isinstance(node, cst.Name):
+            out.append(node)
+        elif isinstance(node, cst.Lambda):
+            out.extend(_all_names(node.body))
+        elif isinstance(node, cst.Call) and _is_partial(node.func):
+            stack.extend((a.value, False) for a in node.args)
+        elif isinstance(node, cst.Attribute) and task:
+            inner = node.value
+            if isinstance(inner, cst.Call):  # `Service(db).notify`: the object keeps the session
+                stack.extend((a.value, False) for a in inner.args)
+            else:
+                stack.append((inner, False))
+        elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            stack.extend((e.value, False) for e in node.elements)
+        elif isinstance(node, cst.Dict):
+            stack.extend((e.value, False) for e in node.elements if isinstance(e, cst.DictElement))
+    return out
+
+
+def _is_partial(func: cst.BaseExpression) -> bool:
+    return (isinstance(func, cst.Name) and func.value == "partial") or (
+        isinstance(func, cst.Attribute) and func.attr.value == "partial"
+    )
+
+
+def _all_names(expr: cst.CSTNode) -> list[cst.Name]:
+    out: list[cst.Name] = []
+    stack = [expr]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Name):
             out.append(node)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
         elif isinstance(node, cst.Call):
-            if isinstance(node.func, cst.Attribute):
-                stack.append(node.func.value)
+            stack.append(node.func)
             stack.extend(a.value for a in node.args)
-        elif isinstance(node, cst.Lambda):
-            stack.append(node.body)
-        elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-            stack.extend(e.value for e in node.elements)
-        elif isinstance(node, cst.Dict):
-            stack.extend(e.value for e in node.elements if isinstance(e, cst.DictElement))
+        else:
+            stack.extend(c for c in node.children if isinstance(c, cst.BaseExpression))
     return out

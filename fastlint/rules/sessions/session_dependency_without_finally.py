@@ -18,7 +18,9 @@ class SessionDependencyWithoutFinally(Rule):
     that *returns* a new session never closes it at all.
 
     Put the `yield` inside `try:` ... `finally: db.close()`, or inside `with SessionLocal() as db:`
-    (`async with` for an `AsyncSession`), which closes the session however the request ends.
+    (`async with` for an `AsyncSession`), which closes the session however the request ends. A
+    `with` block protects the session only when it manages the session itself (`with ... as db`,
+    `with db:`, `with closing(db):`), not when it is some other context such as a tracing span.
 
     ## Example
     ```python
@@ -77,43 +79,64 @@ class SessionDependencyWithoutFinally(Rule):
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
-        # One frame per enclosing function: how many `with` blocks / `try` bodies with a
-        # `finally` enclose the current node inside that function.
-        self._protection: list[int] = []
-        self._protected_bodies: set[int] = set()
+        # One frame per enclosing function: how many `try` statements with a `finally` enclose
+        # the current node (outside their `finally`), and the names that enclosing `with` blocks
+        # manage (`with SessionLocal() as db:`, `with db:`, `with closing(db):`).
+        self._finally_depth: list[int] = []
+        self._managed: list[list[set[str]]] = []
+        self._guarded_blocks: set[int] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._protection.append(0)
+        self._finally_depth.append(0)
+        self._managed.append([])
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._protection.pop()
+        self._finally_depth.pop()
+        self._managed.pop()
 
     def visit_With(self, node: cst.With) -> None:
-        if self._protection:
-            self._protection[-1] += 1
+        if not self._managed:
+            return
+        names: set[str] = set()
+        for item in node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                names.add(item.asname.name.value)
+            expr = item.item
+            if isinstance(expr, cst.Call) and len(expr.args) == 1 and _last_name(expr.func) == "closing":
+                expr = expr.args[0].value
+            if isinstance(expr, cst.Name):
+                names.add(expr.value)
+        self._managed[-1].append(names)
 
     def leave_With(self, node: cst.With) -> None:
-        if self._protection:
-            self._protection[-1] -= 1
+        if self._managed:
+            self._managed[-1].pop()
 
     def visit_Try(self, node: cst.Try) -> None:
+        # A `finally` runs whether the body, a handler or the `else` block was running.
         if node.finalbody is not None:
-            self._protected_bodies.add(id(node.body))
+            self._guarded_blocks.add(id(node.body))
+            self._guarded_blocks.update(id(h.body) for h in node.handlers)
+            if node.orelse is not None:
+                self._guarded_blocks.add(id(node.orelse.body))
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        if id(node) in self._protected_bodies and self._protection:
-            self._protection[-1] += 1
+        if id(node) in self._guarded_blocks and self._finally_depth:
+            self._finally_depth[-1] += 1
 
     def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        if id(node) in self._protected_bodies and self._protection:
-            self._protection[-1] -= 1
+        if id(node) in self._guarded_blocks and self._finally_depth:
+            self._finally_depth[-1] -= 1
 
     def visit_Yield(self, node: cst.Yield) -> None:
-        if self._protection and self._protection[-1] == 0 and not isinstance(node.value, cst.From):
-            self._check(node, self.ctx.model.describe(node.value), "yields")
+        if not self._finally_depth or self._finally_depth[-1] or isinstance(node.value, cst.From):
+            return
+        if isinstance(node.value, cst.Name) and any(node.value.value in names for names in self._managed[-1]):
+            return
+        self._check(node, self.ctx.model.describe(node.value), "yields")
 
     def visit_Return(self, node: cst.Return) -> None:
-        if self._protection and node.value is not None:
+        if self._finally_depth and node.value is not None:
             function = self.ctx.model.function
             if function is not None and not function.facts["gen"]:
                 self._check(node, self.ctx.model.describe(node.value), "returns")
@@ -138,3 +161,11 @@ class SessionDependencyWithoutFinally(Rule):
             function=function.facts["name"],
             verb=verb,
         )
+
+
+def _last_name(func: cst.BaseExpression) -> str | None:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
