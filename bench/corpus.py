@@ -6,7 +6,8 @@ where the wheel is unreasonably large), verifies their sha256, extracts only
 the files that matter for linting, and runs fastlint over them.
 
 Stdlib only; works on Python >= 3.10.  The artifacts are pinned by URL and
-sha256 in ``CORPORA`` below; the PyPI JSON API is never queried at run time.
+sha256 in ``REQUIRED`` and ``EXTRA`` below; the PyPI JSON API is never queried
+at run time.
 
 Cache layout (default ``bench/.cache/`` next to this script, override with the
 ``FASTLINT_BENCH_CACHE`` environment variable)::
@@ -15,17 +16,34 @@ Cache layout (default ``bench/.cache/`` next to this script, override with the
     <cache>/corpora/<name>-<version>/          extracted trees (*.py, *.pyi,
                                                *.ini, *.toml, *.cfg, *.mako)
 
-Besides the ten packages there is a "medium" corpus: the ``prefect/server``
-subfolder of the prefect tree (about 100k lines), handy for quick timing runs.
+The corpora come in two sets:
+
+* ``required`` (the default everywhere): prefect, open-webui,
+  apache-airflow-core, mlflow, lnbits, dstack, zenml, arize-phoenix,
+  fief-server and sqlmodel; the ones benchmark numbers are quoted for.
+* ``extra``: pyspur, skyvern, langflow-base, freqtrade, feast and chainlit;
+  more FastAPI + SQLAlchemy/SQLModel applications for wider false-positive
+  hunting, fetched and linted only when asked for.
+
+``--set all`` means both.  Besides these there is a "medium" corpus (counted
+with the required set): the ``prefect/server`` subfolder of the prefect tree
+(about 100k lines), handy for quick timing runs.
 
 Usage::
 
-    python bench/corpus.py fetch [NAME ...]      # download + extract (all by default)
-    python bench/corpus.py list                  # table of corpora and their sizes
-    python bench/corpus.py path NAME             # print extracted path (NAME may be "medium")
-    python bench/corpus.py lint [NAME ...] [--select CODES] [--extend-select CODES]
-                                [--out findings.jsonl] [--jobs N]
+    python bench/corpus.py fetch [NAME ...] [--set SET]     # download + extract
+    python bench/corpus.py list [--set SET]                 # table of corpora and sizes
+    python bench/corpus.py path NAME                        # print extracted path
+                                                            # (NAME may be "medium")
+    python bench/corpus.py lint [NAME ...] [--set SET] [--select CODES]
+                                [--extend-select CODES] [--out findings.jsonl] [--jobs N]
     python bench/corpus.py sample --in findings.jsonl [--code FL101] [-n 30] [--seed 1]
+
+SET is ``required`` (default), ``extra`` or ``all``.  ``fetch`` and ``lint``
+without NAMEs act on every corpus of SET; NAMEs may come from any set, but if
+``--set`` is given too they must belong to it.  ``list`` shows a "set" column
+(and per-set totals for ``--set all``); ``lint --set all`` reports both sets in
+one table.
 
 ``lint`` runs ``python -m fastlint check --format json --exit-zero .`` inside
 each extracted corpus (so reported paths are relative to the corpus root),
@@ -104,7 +122,8 @@ class SubCorpus:
 
 _FILES = "https://files.pythonhosted.org/packages"
 
-CORPORA: tuple[Corpus, ...] = (
+# The "required" set: the corpora every benchmark run is measured on.
+REQUIRED: tuple[Corpus, ...] = (
     Corpus(
         "prefect", "3.9.1", "wheel",
         f"{_FILES}/8f/da/3c44e2775a24ed354787f98cbba3a53d7697ca94094f2413a331e1ca1aa2/prefect-3.9.1-py3-none-any.whl",
@@ -168,7 +187,55 @@ CORPORA: tuple[Corpus, ...] = (
     ),
 )
 
+# The "extra" set: more FastAPI + SQLAlchemy/SQLModel applications, for wider
+# false-positive hunting.  Each was checked to ship FastAPI routes (APIRouter /
+# FastAPI()) and SQLAlchemy or SQLModel code in the pinned artifact.
+EXTRA: tuple[Corpus, ...] = (
+    Corpus(
+        "pyspur", "0.1.18", "wheel",
+        f"{_FILES}/87/15/966c466a8acd1256c0595d093b418a8a232dece1be30ff1bc05b9bd57311/pyspur-0.1.18-py3-none-any.whl",
+        "a85e952e46fc8243d5b1dfe85471d7f9ed05635628c51ca69c83066f65df60a2", 5611642,
+        "pyspur/api/api_app.py",
+    ),
+    Corpus(
+        "skyvern", "1.0.56", "wheel",
+        f"{_FILES}/b3/bd/793a2790ad5d7d8b6844fa40e4a6de823ec562d65a0f513427717a1d99b4/skyvern-1.0.56-py3-none-any.whl",
+        "821e7bee0dc642a0a609eac45b656a0a96690592a240058bd3153177c1c77d40", 7776291,
+        "skyvern/forge/api_app.py",
+    ),
+    Corpus(
+        "langflow-base", "1.13.0", "wheel",
+        f"{_FILES}/48/5f/4766c4d4ea355ee026e8ca6f3aee7e0656bd57280912fc7b59730b135619/langflow_base-1.13.0-py3-none-any.whl",
+        "e15db23e16cf27d6d1ac8fcc5030cf25ad3a04356a9581862b4e97de739dd3a2", 19609922,
+        "langflow/main.py",
+    ),
+    Corpus(
+        "freqtrade", "2026.9", "wheel",
+        f"{_FILES}/89/8b/7fa7e26003bcac76f464ae6d49c246842e31be134eb52fcba75ac45e44da/freqtrade-2026.9-py3-none-any.whl",
+        "3cc4432381b83ec35000bff6b76f494fa3ec7d1681c7a45c04667dc063789fac", 892074,
+        "freqtrade/rpc/api_server/webserver.py",
+    ),
+    Corpus(
+        "feast", "0.67.0", "wheel",
+        f"{_FILES}/45/bd/bf81bece6d0772d5801eb5e86d98f4cc0bb53a363674059187285b6ba2b5/feast-0.67.0-py3-none-any.whl",
+        "98667313ae7663f3312174590461e28081112f46d982710867d4b97e0b0f2c66", 9311292,
+        "feast/lineage_server.py",
+    ),
+    Corpus(
+        "chainlit", "2.12.0", "wheel",
+        f"{_FILES}/ba/e9/d4bbbcde8b2e3c547a2d55b73840213b45916ff09c9b40cfb8d7875bb4c8/chainlit-2.12.0-py3-none-any.whl",
+        "17cbd2c408f775a123892984bf9170674b5c81a01f7a8af278912e2786253ffc", 11351228,
+        "chainlit/server.py",
+    ),
+)
+
+SETS: dict[str, tuple[Corpus, ...]] = {"required": REQUIRED, "extra": EXTRA}
+SET_CHOICES = (*SETS, "all")
+DEFAULT_SET = "required"
+CORPORA: tuple[Corpus, ...] = tuple(c for group in SETS.values() for c in group)
+
 MEDIUM = SubCorpus("medium", "prefect", "prefect/server", "prefect server (API + ORM)")
+MEDIUM_SET = "required"  # the set whose listing and error messages include "medium"
 
 EXTENSIONS = frozenset({".py", ".pyi", ".ini", ".toml", ".cfg", ".mako"})
 MARKER = ".fastlint-bench-extracted.json"
@@ -214,20 +281,45 @@ def get_corpus(name: str) -> Corpus:
     raise KeyError(name)
 
 
-def known_names(include_medium: bool) -> list[str]:
-    names = [c.name for c in CORPORA]
-    return [*names, MEDIUM.name] if include_medium else names
+def set_corpora(set_name: str) -> tuple[Corpus, ...]:
+    """Corpora of a set name ("required", "extra" or "all"), in table order."""
+    return CORPORA if set_name == "all" else SETS[set_name]
 
 
-def validate_names(names: Sequence[str], include_medium: bool) -> list[str]:
-    """Return names (all corpora if empty); exit with usage error on unknown ones."""
-    allowed = known_names(include_medium)
+def set_of(name: str) -> str:
+    """The set a corpus name (or "medium") belongs to."""
+    if name == MEDIUM.name:
+        return MEDIUM_SET
+    for set_name, group in SETS.items():
+        if any(c.name == name for c in group):
+            return set_name
+    raise KeyError(name)
+
+
+def known_names(include_medium: bool, set_name: str = "all") -> list[str]:
+    names = [c.name for c in set_corpora(set_name)]
+    if include_medium and set_name in ("all", MEDIUM_SET):
+        names.append(MEDIUM.name)
+    return names
+
+
+def validate_names(names: Sequence[str], include_medium: bool,
+                   set_name: str | None = None) -> list[str]:
+    """Names to act on; exit with a usage error on unknown ones.
+
+    Without names: every corpus of set_name (default: the required set).  With
+    names: those names, which must belong to set_name when it is given.
+    """
+    if not names:
+        return [c.name for c in set_corpora(set_name or DEFAULT_SET)]
+    allowed = known_names(include_medium, set_name or "all")
     unknown = [n for n in names if n not in allowed]
     if unknown:
-        print(f"error: unknown corpus {', '.join(unknown)}; known: {', '.join(allowed)}",
+        where = f" in set {set_name!r}" if set_name else ""
+        print(f"error: unknown corpus {', '.join(unknown)}{where}; known: {', '.join(allowed)}",
               file=sys.stderr)
         raise SystemExit(2)
-    return list(dict.fromkeys(names)) if names else [c.name for c in CORPORA]
+    return list(dict.fromkeys(names))
 
 
 def display_path(path: Path) -> str:
@@ -572,42 +664,54 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]],
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    for name in validate_names(args.names, include_medium=False):
+    for name in validate_names(args.names, include_medium=False, set_name=args.set):
         ensure_extracted(get_corpus(name), verbose=True)
     return 0
 
 
 def list_row(corpus: Corpus) -> tuple[list[object], int, int]:
     path = corpus_dir(corpus)
+    head = [corpus.name, set_of(corpus.name), corpus.version, corpus.kind]
     if not is_extracted(corpus):
-        return [corpus.name, corpus.version, corpus.kind, "-", "-", "(not fetched)"], 0, 0
+        return [*head, "-", "-", "(not fetched)"], 0, 0
     files, lines = python_size(path)
-    return [corpus.name, corpus.version, corpus.kind, files, f"{lines:,}",
-            display_path(path)], files, lines
+    return [*head, files, f"{lines:,}", display_path(path)], files, lines
 
 
 def medium_row() -> list[object]:
     parent = get_corpus(MEDIUM.parent)
     path = corpus_dir(parent) / MEDIUM.subdir
+    head = [MEDIUM.name, MEDIUM_SET, parent.version, f"({MEDIUM.parent})"]
     if not is_extracted(parent) or not path.is_dir():
-        return [MEDIUM.name, parent.version, f"({MEDIUM.parent})", "-", "-", "(not fetched)"]
+        return [*head, "-", "-", "(not fetched)"]
     files, lines = python_size(path)
-    return [MEDIUM.name, parent.version, f"({MEDIUM.parent})", files, f"{lines:,}",
-            display_path(path)]
+    return [*head, files, f"{lines:,}", display_path(path)]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    set_names = list(SETS) if args.set == "all" else [args.set]
     rows: list[list[object]] = []
+    subtotals: list[list[object]] = []
     total_files = total_lines = 0
-    for corpus in CORPORA:
-        row, files, lines = list_row(corpus)
-        rows.append(row)
-        total_files += files
-        total_lines += lines
-    rows.append(medium_row())
-    rows.append(["total", "", "", total_files, f"{total_lines:,}", "(excluding medium)"])
-    headers = ["corpus", "version", "artifact", ".py files", "py lines", "path"]
-    print(format_table(headers, rows, right={3, 4}))
+    for set_name in set_names:
+        set_files = set_lines = 0
+        for corpus in SETS[set_name]:
+            row, files, lines = list_row(corpus)
+            rows.append(row)
+            set_files += files
+            set_lines += lines
+        if set_name == MEDIUM_SET:
+            rows.append(medium_row())
+        subtotals.append([f"total {set_name}", set_name, "", "", set_files, f"{set_lines:,}",
+                          "(excluding medium)" if set_name == MEDIUM_SET else ""])
+        total_files += set_files
+        total_lines += set_lines
+    if len(subtotals) > 1:
+        rows.extend(subtotals)
+    note = "(excluding medium)" if MEDIUM_SET in set_names else ""
+    rows.append(["total", args.set, "", "", total_files, f"{total_lines:,}", note])
+    headers = ["corpus", "set", "version", "artifact", ".py files", "py lines", "path"]
+    print(format_table(headers, rows, right={4, 5}))
     return 0
 
 
@@ -759,11 +863,11 @@ def timing_table(results: list[LintResult]) -> str:
         files = "-" if res.files is None else res.files
         status = "error" if res.error else "ok"
         findings = "-" if res.error else len(res.diagnostics)
-        rows.append([res.name, status, files, findings, f"{res.seconds:.2f}"])
+        rows.append([res.name, set_of(res.name), status, files, findings, f"{res.seconds:.2f}"])
     total = sum(r.seconds for r in results)
-    rows.append(["total", "", "", "", f"{total:.2f}"])
-    return format_table(["corpus", "status", "files", "findings", "wall s"], rows,
-                        right={2, 3, 4})
+    rows.append(["total", "", "", "", "", f"{total:.2f}"])
+    return format_table(["corpus", "set", "status", "files", "findings", "wall s"], rows,
+                        right={3, 4, 5})
 
 
 def write_findings(path: Path, results: list[LintResult]) -> int:
@@ -777,7 +881,7 @@ def write_findings(path: Path, results: list[LintResult]) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    names = validate_names(args.names, include_medium=True)
+    names = validate_names(args.names, include_medium=True, set_name=args.set)
     check_fastlint_importable()
     results = run_lints(names, fastlint_command(args), args.jobs)
     for res in results:
@@ -902,24 +1006,35 @@ def positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    epilog = "; ".join(f"{set_name} corpora: {', '.join(known_names(True, set_name))}"
+                       for set_name in SETS)
     parser = argparse.ArgumentParser(
         prog="corpus.py", description="Real-world corpora for benchmarking fastlint.",
-        epilog=f"corpora: {', '.join(known_names(True))}")
+        epilog=epilog)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("fetch", help="download and extract corpora (all by default)")
+    def add_set(p: argparse.ArgumentParser, default: str | None, what: str) -> None:
+        p.add_argument("--set", choices=SET_CHOICES, default=default,
+                       help=f"{what} (default: {DEFAULT_SET})")
+
+    p = sub.add_parser("fetch", help="download and extract corpora (the required set by default)")
     p.add_argument("names", nargs="*", metavar="NAME")
+    add_set(p, None, "corpus set to fetch when no NAME is given; "
+                     "with NAMEs, they must belong to it")
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("list", help="table of corpora with file and line counts")
+    add_set(p, DEFAULT_SET, "corpus set to list")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("path", help="print the extracted path of a corpus (fetching if needed)")
     p.add_argument("name", metavar="NAME")
     p.set_defaults(func=cmd_path)
 
-    p = sub.add_parser("lint", help="run fastlint over corpora (all ten by default)")
+    p = sub.add_parser("lint", help="run fastlint over corpora (the required set by default)")
     p.add_argument("names", nargs="*", metavar="NAME", help="corpora, may include 'medium'")
+    add_set(p, None, "corpus set to lint when no NAME is given; "
+                     "with NAMEs, they must belong to it")
     p.add_argument("--select", metavar="CODES", help="passed to fastlint --select")
     p.add_argument("--extend-select", metavar="CODES", help="passed to fastlint --extend-select")
     p.add_argument("--out", metavar="FILE", help="write findings as JSON lines")

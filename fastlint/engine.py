@@ -14,7 +14,7 @@ import dataclasses
 import io
 import tokenize
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +23,11 @@ import libcst as cst
 from fastlint.analysis.context import FileContext
 from fastlint.analysis.index import ProjectIndex
 from fastlint.analysis.model import ModuleModel
-from fastlint.conditions import Expr, simplify
+from fastlint.conditions import TRUE, Expr, simplify
 from fastlint.diagnostics import Diagnostic, Location, Severity
 from fastlint.positions import positions_of
-from fastlint.rule import Report, Rule
-from fastlint.suppression import Suppressions, parse_suppressions
+from fastlint.rule import NodeText, Report, Rule
+from fastlint.suppression import parse_suppressions
 
 PARSE_ERROR = ("FL001", "syntax-error")
 INTERNAL_ERROR = ("FL003", "internal-error")
@@ -110,16 +110,53 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
-def walk(root: cst.CSTNode, enter: dict[type, list[Callable[[Any], Any]]], leave: dict[type, list[Callable[[Any], Any]]]) -> None:
-    """Pre-order walk calling `enter[type]` before and `leave[type]` after each node's children."""
+_node_types: dict[type, bool] = {}
+
+
+def _is_node_type(cls: type) -> bool:
+    """`issubclass(cls, CSTNode)`, memoised: CSTNode is an ABC and isinstance() on it is slow."""
+    known = _node_types.get(cls)
+    if known is None:
+        known = _node_types[cls] = isinstance(cls, type) and issubclass(cls, cst.CSTNode)
+    return known
+
+
+def _children(item: Any) -> list[Any]:
+    children: list[Any] = []
+    is_node = _node_types
+    for name in child_fields(type(item)):
+        value = getattr(item, name)
+        cls = type(value)
+        if cls is tuple or cls is list:
+            for v in value:
+                flag = is_node.get(type(v))
+                if flag or (flag is None and _is_node_type(type(v))):
+                    children.append(v)
+        else:
+            flag = is_node.get(cls)
+            if flag or (flag is None and _is_node_type(cls)):
+                children.append(value)
+    return children
+
+
+def walk(
+    root: cst.CSTNode,
+    enter: dict[type, list[Callable[[Any], Any]]],
+    leave: dict[type, list[Callable[[Any], Any]]],
+    order: list[cst.CSTNode] | None = None,
+) -> None:
+    """Pre-order walk calling `enter[type]` before and `leave[type]` after each node's children.
+    If `order` is given, every entered node is appended to it (its index is the node's ordinal)."""
     stack: list[Any] = [root]
-    CSTNode = cst.CSTNode
+    record = order.append if order is not None else None
     while stack:
         item = stack.pop()
         if type(item) is tuple:
             for fn in leave[type(item[0])]:
                 fn(item[0])
             continue
+        if record is not None:
+            record(item)
         cls = type(item)
         handlers = enter.get(cls)
         if handlers:
@@ -127,15 +164,7 @@ def walk(root: cst.CSTNode, enter: dict[type, list[Callable[[Any], Any]]], leave
                 fn(item)
         if cls in leave:
             stack.append((item,))
-        children: list[Any] = []
-        for name in child_fields(cls):
-            value = getattr(item, name)
-            if isinstance(value, CSTNode):
-                children.append(value)
-            elif type(value) is tuple or type(value) is list:
-                for v in value:
-                    if isinstance(v, CSTNode):
-                        children.append(v)
+        children = _children(item)
         if children:
             children.reverse()
             stack.extend(children)
@@ -171,12 +200,14 @@ def visitor_methods(rule_cls: type[Rule]) -> list[tuple[type, str, str]]:
 class FileResult:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    #: Findings whose condition needs the project index: (diagnostic, residual condition).
-    pending: list[tuple[Diagnostic, Expr]] = field(default_factory=list)
+    #: Findings whose condition needs the project index.
+    pending: list[PendingFinding] = field(default_factory=list)
     facts: dict[str, Any] | None = None
-    suppressions: Suppressions | None = None
     internal_error: bool = False
     parsed: bool = True
+    #: where to re-read the file to place confirmed pending findings, and its content digest
+    source_path: str | None = None
+    digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -297,8 +328,9 @@ def lint_source(
     instances = [setup.rule(ctx, setup.options) for setup in rules]
     failed: dict[int, BaseException] = {}
     enter, leave = _dispatch(model, instances, failed)
+    order: list[cst.CSTNode] = []
     try:
-        walk(module, enter, leave)
+        walk(module, enter, leave, order)
     except Exception as exc:  # noqa: BLE001 - a bug in the semantic model: report it, keep the run going
         result.internal_error = True
         result.diagnostics.append(
@@ -341,33 +373,175 @@ def lint_source(
             )
         )
     reports = [r for r in reports if instances.index(r[0]) not in failed]
-    if not reports:
-        return result
+    definite = [(rule, report) for rule, report, residual in reports if residual[0] == "T"]
+    if definite:
+        result.diagnostics.extend(materialize(text, module, job.display_path, definite))
+    waiting = [(rule, report, residual) for rule, report, residual in reports if residual[0] != "T"]
+    if waiting:
+        result.pending = _pending(order, waiting)
+        result.source_path = job.path
+        result.digest = _digest(text)
+    return result
 
-    positions = positions_of(module, [r.node for _, r, _ in reports])
+
+# -- placing findings ------------------------------------------------------------------------------
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _offsets(text: str) -> list[int]:
+    """Offset of the start of each line (1-based index: offsets[line - 1])."""
+    out = [0]
+    i = 0
+    for line in text.splitlines(keepends=True):
+        i += len(line)
+        out.append(i)
+    return out
+
+
+def _node_text(text: str, starts: list[int], span: tuple[tuple[int, int], tuple[int, int]], field: NodeText) -> str:
+    (line, col), (end_line, end_col) = span
+    if line - 1 >= len(starts) or end_line - 1 >= len(starts):
+        return "..."
+    raw = text[starts[line - 1] + col : starts[end_line - 1] + end_col]
+    short = " ".join(raw.split())
+    limit = field.limit
+    if len(short) > limit:
+        short = short[: limit - 3] + "..."
+    return short + field.suffix
+
+
+def materialize(
+    text: str, module: cst.Module, path: str, items: Sequence[tuple[Any, Report]]
+) -> list[Diagnostic]:
+    """Diagnostics for reports whose condition holds: positions of the reported nodes (and of the
+    nodes quoted in messages), message text, and `# noqa` suppressions."""
+    wanted: list[cst.CSTNode] = []
+    for _, report in items:
+        wanted.append(report.node)
+        wanted.extend(v.node for v in report.fields.values() if isinstance(v, NodeText))
+    positions = positions_of(module, wanted)
     suppressions = parse_suppressions(text)
-    result.suppressions = suppressions
-    for rule, report, residual in reports:
+    starts = _offsets(text)
+    out: list[Diagnostic] = []
+    for rule, report in items:
         span = positions.get(id(report.node))
         if span is None:
             continue
         (line, col), (end_line, end_col) = span
         if suppressions.is_suppressed(rule.code, line, end_line):
             continue
-        diagnostic = Diagnostic(
-            code=rule.code,
-            name=rule.name,
-            message=report.message,
-            fix_hint=report.hint,
-            severity=rule.severity,
-            path=job.display_path,
-            location=Location(line, col + 1, end_line, end_col + 1),
+        fields = {
+            key: (_node_text(text, starts, positions[id(v.node)], v) if isinstance(v, NodeText) and id(v.node) in positions else v)
+            for key, v in report.fields.items()
+        }
+        out.append(
+            Diagnostic(
+                code=rule.code,
+                name=rule.name,
+                message=report.message.format(**fields),
+                fix_hint=report.hint.format(**fields),
+                severity=rule.severity,
+                path=path,
+                location=Location(line, col + 1, end_line, end_col + 1),
+            )
         )
-        if residual[0] == "T":
-            result.diagnostics.append(diagnostic)
-        else:
-            result.pending.append((diagnostic, residual))
-    return result
+    return out
+
+
+def _ordered_nodes(module: cst.Module) -> Iterator[cst.CSTNode]:
+    """Every walked node, in the order `walk` enters them."""
+    stack: list[Any] = [module]
+    while stack:
+        item = stack.pop()
+        yield item
+        children = _children(item)
+        children.reverse()
+        stack.extend(children)
+
+
+def nodes_at(module: cst.Module, ordinals: set[int]) -> dict[int, cst.CSTNode]:
+    out: dict[int, cst.CSTNode] = {}
+    last = max(ordinals, default=-1)
+    for i, node in enumerate(_ordered_nodes(module)):
+        if i in ordinals:
+            out[i] = node
+        if i >= last:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class PendingFinding:
+    """A finding waiting on other files: the node is named by its walk-order ordinal, so nothing
+    about it is computed (positions, message text) unless the project pass confirms it."""
+
+    code: str
+    ordinal: int
+    message: str
+    hint: str
+    #: message fields; a quoted node is ("\0node", ordinal, suffix, limit)
+    fields: tuple[tuple[str, Any], ...]
+    condition: Expr
+
+
+def _pending(order: Sequence[cst.CSTNode], waiting: Sequence[tuple[Rule, Report, Expr]]) -> list[PendingFinding]:
+    wanted: set[int] = set()
+    for _, report, _ in waiting:
+        wanted.add(id(report.node))
+        wanted.update(id(v.node) for v in report.fields.values() if isinstance(v, NodeText))
+    ordinal = {id(node): i for i, node in enumerate(order) if id(node) in wanted}
+    out = []
+    for rule, report, residual in waiting:
+        if id(report.node) not in ordinal:
+            continue
+        fields = tuple(
+            (key, ("\0node", ordinal[id(v.node)], v.suffix, v.limit) if isinstance(v, NodeText) else v)
+            for key, v in report.fields.items()
+            if not isinstance(v, NodeText) or id(v.node) in ordinal
+        )
+        out.append(PendingFinding(rule.code, ordinal[id(report.node)], report.message, report.hint, fields, residual))
+    return out
+
+
+def materialize_pending(result: FileResult, confirmed: Sequence[PendingFinding], rules: dict[str, Any]) -> list[Diagnostic]:
+    """Place confirmed pending findings: re-read and re-parse the file (only files with confirmed
+    findings pay for this). A file that changed since it was linted is not guessed at."""
+    if not confirmed or result.source_path is None:
+        return []
+    try:
+        with open(result.source_path, "rb") as fh:
+            text = decode_source(fh.read())
+    except (OSError, SourceError):
+        return []
+    if _digest(text) != result.digest:
+        return []
+    try:
+        module = parse_source(text)
+    except SourceError:
+        return []
+    wanted = {f.ordinal for f in confirmed}
+    for f in confirmed:
+        wanted.update(v[1] for _, v in f.fields if isinstance(v, tuple) and v and v[0] == "\0node")
+    nodes = nodes_at(module, wanted)
+    items: list[tuple[Any, Report]] = []
+    for f in confirmed:
+        node = nodes.get(f.ordinal)
+        if node is None:
+            continue
+        fields: dict[str, Any] = {}
+        for key, v in f.fields:
+            if isinstance(v, tuple) and v and v[0] == "\0node":
+                quoted = nodes.get(v[1])
+                fields[key] = NodeText(quoted, v[2], v[3]) if quoted is not None else "..."
+            else:
+                fields[key] = v
+        items.append((rules[f.code], Report(node, f.message, f.hint, fields, TRUE)))
+    return materialize(text, module, result.path, items)
 
 
 def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3) -> FileResult:

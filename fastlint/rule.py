@@ -133,13 +133,24 @@ class MetaRule(RuleInfo, abstract=True):
     """A code that fastlint itself emits (parse errors, internal errors); not a visitor."""
 
 
+@dataclass(frozen=True)
+class NodeText:
+    """A node's source text for a message, taken from the source when the finding is placed (so
+    a finding that is never confirmed costs no code generation). `suffix` follows the text."""
+
+    node: cst.CSTNode
+    suffix: str = ""
+    limit: int = 40
+
+
 @dataclass
 class Report:
     """A finding as a rule records it, before positions, suppressions and conditions."""
 
     node: cst.CSTNode
-    message: str
-    hint: str
+    message: str  # a str.format template
+    hint: str  # a str.format template
+    fields: dict[str, Any]
     when: Cond
     replacement: cst.CSTNode | None = None
 
@@ -173,8 +184,9 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor, abstract=True):
         self.reports.append(
             Report(
                 node=node,
-                message=self.message.format(**fields),
-                hint=(hint if hint is not None else self.fix_hint).format(**fields),
+                message=self.message,
+                hint=hint if hint is not None else self.fix_hint,
+                fields=fields,
                 when=when,
                 replacement=replacement,
             )

@@ -25,7 +25,7 @@ from fastlint.conditions import decide
 from fastlint.config import Settings
 from fastlint.diagnostics import Diagnostic
 from fastlint.discovery import discover
-from fastlint.engine import FileJob, FileResult, RuleSetup, lint_file
+from fastlint.engine import FileJob, FileResult, RuleSetup, lint_file, materialize_pending
 
 #: Below this many files a pool costs more than it saves.
 MIN_FILES_FOR_POOL = 16
@@ -106,13 +106,14 @@ def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
     ignores = _PerFileIgnores(settings.per_file_ignores)
     diagnostics: list[Diagnostic] = []
     pending = 0
+    rules = {setup.rule.code: setup.rule for setup in plan.rules}
     for result, relpath in file_results:
         outcome.internal_error = outcome.internal_error or result.internal_error
         kept = list(result.diagnostics)
-        for diagnostic, condition in result.pending:
-            pending += 1
-            if decide(condition, index.oracle):
-                kept.append(diagnostic)
+        pending += len(result.pending)
+        confirmed = [f for f in result.pending if decide(f.condition, index.oracle)]
+        if confirmed:
+            kept.extend(materialize_pending(result, confirmed, rules))
         for diagnostic in kept:
             if diagnostic.code in plan.dropped_meta:
                 continue

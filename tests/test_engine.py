@@ -163,3 +163,16 @@ def test_targeted_positions_equal_position_provider(path: Path) -> None:
     for node in nodes:
         r = expected[node]
         assert got[id(node)] == ((r.start.line, r.start.column), (r.end.line, r.end.column)), type(node).__name__
+
+
+@pytest.mark.parametrize("path", _all_fixture_modules()[:20], ids=lambda p: p.name)
+def test_ordinals_of_the_lint_walk_and_the_placing_walk_agree(path: Path) -> None:
+    """Pending findings name nodes by walk order; the walk that places them must see the same order."""
+    from fastlint.engine import _ordered_nodes, walk
+
+    module = cst.parse_module(path.read_text(encoding="utf-8"))
+    order: list[cst.CSTNode] = []
+    walk(module, {}, {}, order)
+    again = list(_ordered_nodes(cst.parse_module(path.read_text(encoding="utf-8"))))
+    assert [type(n).__name__ for n in order] == [type(n).__name__ for n in again]
+    assert len(order) >= len(module.body) + 1

@@ -88,7 +88,7 @@ def _lint_example(rule: type, code: str) -> set[str]:
 
     index = ProjectIndex([result.facts] if result.facts else [])
     codes = {d.code for d in result.diagnostics}
-    codes |= {d.code for d, cond in result.pending if decide(cond, index.oracle)}
+    codes |= {f.code for f in result.pending if decide(f.condition, index.oracle)}
     return codes
 
 

@@ -10,6 +10,7 @@ import libcst as cst
 
 from fastlint.analysis import paths
 from fastlint.analysis.model import ModuleModel
+from fastlint.rule import NodeText
 
 
 @dataclass
@@ -39,12 +40,12 @@ class FileContext:
     def is_application_code(self) -> bool:
         return not (self.is_test or self.is_script or self.is_migration)
 
-    def snippet(self, node: cst.CSTNode, limit: int = 40) -> str:
-        """The node's source on one line, shortened for a message."""
-        text = " ".join(self.module.code_for_node(node).split())
-        return text if len(text) <= limit else text[: limit - 3] + "..."
+    @staticmethod
+    def snippet(node: cst.CSTNode, suffix: str = "", limit: int = 40) -> NodeText:
+        """The node's source on one line, shortened, for a message field."""
+        return NodeText(node, suffix, limit)
 
-    def call_snippet(self, node: cst.Call) -> str:
+    @staticmethod
+    def call_snippet(node: cst.Call) -> NodeText:
         """`SessionLocal()` for a call, its arguments elided: `create_engine(...)`."""
-        func = self.snippet(node.func, 60)
-        return f"{func}(...)" if node.args else f"{func}()"
+        return NodeText(node.func, "(...)" if node.args else "()", 60)

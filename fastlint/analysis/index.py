@@ -12,7 +12,6 @@ against cycles.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -30,7 +29,8 @@ ENTRY_KINDS = ("route", "dependency", "middleware", "exception_handler")
 
 
 def _key(desc: Desc) -> str:
-    return json.dumps(desc, separators=(",", ":"))
+    # repr is about twice as fast as json.dumps, and as unique for these plain lists
+    return repr(desc)
 
 
 class ProjectIndex:
@@ -505,7 +505,9 @@ class ProjectIndex:
         facts = self.functions.get(fn)
         out: list[str] = []
         if facts is not None:
-            descs = [["ref", target] for target in facts["calls"]] + list(facts.get("method_calls", ()))
+            once = set(facts.get("once", ()))
+            descs = [["ref", target] for target in facts["calls"] if target not in once]
+            descs += [d for d in facts.get("method_calls", ()) if _key(d) not in once]
             for name in self._functions_of(descs):
                 if name not in out:
                     out.append(name)

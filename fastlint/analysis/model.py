@@ -21,6 +21,8 @@ The model also accumulates the file's *facts* (`summary`): module symbols, funct
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +30,7 @@ import libcst as cst
 
 from fastlint.analysis import known
 from fastlint.analysis.names import ModuleNames, dotted, import_bindings
+from fastlint.analysis.patterns import LazyInit
 
 Desc = Any  # a JSON list, or None
 MAX_UNION = 6
@@ -65,7 +68,9 @@ def union(descs: list[Desc]) -> Desc:
 
 
 class Scope:
-    __slots__ = ("kind", "qualname", "locals", "imports", "globals", "facts", "node", "in_body")
+    __slots__ = (
+        "kind", "qualname", "locals", "imports", "globals", "facts", "node", "in_body", "lazy", "call_sites", "self_name"
+    )
 
     def __init__(self, kind: str, qualname: str, node: cst.CSTNode, facts: dict[str, Any] | None = None):
         self.kind = kind  # module | class | function | lambda | comp
@@ -78,6 +83,11 @@ class Scope:
         #: False while the walk is in a def's or class's header (decorators, parameters, bases),
         #: which run in the enclosing scope.
         self.in_body = kind not in ("function", "class")
+        self.lazy: LazyInit | None = LazyInit() if kind == "function" else None
+        #: callee key (qualname, or JSON of a method-call descriptor) -> its call nodes
+        self.call_sites: dict[str, list[cst.Call]] = {}
+        #: in a method: the name of its instance parameter (`self`)
+        self.self_name: str | None = None
 
 
 class ModuleModel:
@@ -129,11 +139,15 @@ class ModuleModel:
             cst.Attribute: self._enter_attribute,
             cst.ExceptHandler: self._enter_except,
             cst.If: self._enter_if,
+            cst.IfExp: self._enter_test,
+            cst.While: self._enter_test,
+            cst.Assign: self._enter_assign,
+            cst.AnnAssign: self._enter_assign,
             cst.IndentedBlock: self._enter_block,
             cst.SimpleStatementSuite: self._enter_block,
         }
         self.leave_handlers: dict[type, Any] = {
-            cst.FunctionDef: self._pop,
+            cst.FunctionDef: self._leave_function,
             cst.ClassDef: self._pop,
             cst.Lambda: self._pop,
             cst.ListComp: self._pop,
@@ -259,10 +273,17 @@ class ModuleModel:
             text = node.evaluated_value
             if not isinstance(text, str) or len(text) > _ANNOTATION_MAX:
                 return None
-            try:
-                node = cst.parse_expression(text)
-            except Exception:  # noqa: BLE001 - a string annotation that is not an expression
+            text = text.strip()
+            if _DOTTED.match(text):  # the common case: "Session", "models.User", no parse needed
+                first, _, rest = text.partition(".")
+                base = self.resolve_name(first)
+                if base is None or not rest:
+                    return base
+                return ["ref", f"{base[1]}.{rest}"] if base[0] == "ref" else ["attr", base, rest]
+            parsed = _parse_annotation(text)
+            if parsed is None:
                 return None
+            node = parsed
         return self.describe(node)
 
     def _describe_call(self, node: cst.Call, depth: int) -> Desc:
@@ -341,23 +362,44 @@ class ModuleModel:
     def _bind_target(self, target: cst.BaseExpression, desc: Desc) -> None:
         if isinstance(target, cst.Name):
             self._bind(target.value, desc)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            self._bind_instance_attribute(target.value.value, target.attr.value, desc)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 self._bind_target(el.value, None)
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None)
 
+    def _bind_instance_attribute(self, receiver: str, attr: str, desc: Desc) -> None:
+        """`self.factory = sessionmaker(...)` in a method: an attribute of the class's instances."""
+        scope = self.current
+        if scope.kind != "function" or scope.facts is None or desc is None:
+            return
+        if scope.self_name != receiver or scope.facts["class"] is None:
+            return
+        cls = self.summary["classes"].get(scope.facts["class"])
+        if cls is None:
+            return
+        attrs = cls["attrs"]
+        if attr in attrs:
+            attrs[attr] = union([attrs[attr], desc])
+        elif len(attrs) < MAX_LIST:
+            attrs[attr] = desc
+
     def _enter_function(self, node: cst.FunctionDef) -> None:
         name = node.name.value
         qual = self._child_qualname(name)
         owner = self.current
         params: list[list[Any]] = []
+        self_name: str | None = None
         p = node.params
         positional = (*p.posonly_params, *p.params)
         for i, param in enumerate((*positional, *p.kwonly_params)):
             desc = self._param_desc(param)
             if i == 0 and desc is None and owner.kind == "class" and param in positional:
                 desc = self._receiver_desc(node, owner.qualname)
+                if desc is not None and desc[0] == "inst":
+                    self_name = param.name.value
             params.append([param.name.value, desc])
         for star in (p.star_arg, p.star_kwarg):
             if isinstance(star, cst.Param):
@@ -384,6 +426,7 @@ class ModuleModel:
         self.summary["functions"][qual] = facts
         self._bind(name, ["ref", qual])
         scope = Scope("function", qual, node, facts)
+        scope.self_name = self_name
         for pname, pdesc in params:
             scope.locals[pname.lstrip("*")] = pdesc
         self.scopes.append(scope)
@@ -475,6 +518,30 @@ class ModuleModel:
     def _enter_if(self, node: cst.If) -> None:
         if self.current.kind == "module" and is_main_guard(node.test):
             self._main_bodies.add(id(node.body))
+        self._enter_test(node)
+
+    def _enter_test(self, node: cst.If | cst.IfExp | cst.While) -> None:
+        scope = self.current
+        if scope.lazy is not None:
+            scope.lazy.test(node.test)
+
+    def _enter_assign(self, node: cst.Assign | cst.AnnAssign) -> None:
+        scope = self.current
+        if scope.lazy is None or node.value is None:
+            return
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        for target in targets:
+            scope.lazy.assign(target, node.value, scope.globals)
+
+    def _leave_function(self, node: cst.FunctionDef) -> None:
+        scope = self.scopes.pop()
+        facts, lazy = scope.facts, scope.lazy
+        if facts is None or lazy is None or not lazy.stores:
+            return
+        # Callees reached only through a lazily-initialised cache run once, not per call.
+        once = [key for key, calls in scope.call_sites.items() if calls and all(lazy.is_cached(c) for c in calls)]
+        if once:
+            facts["once"] = once
 
     def _enter_block(self, node: cst.BaseSuite) -> None:
         scope = self.scopes[-1]
@@ -526,6 +593,8 @@ class ModuleModel:
                 calls = None
             if calls is not None and len(calls) < MAX_LIST and target not in calls:
                 calls.append(target)
+            if facts is not None:
+                self._function_scope().call_sites.setdefault(target, []).append(node)
         elif facts is not None and isinstance(node.func, cst.Attribute):
             methods = facts["methods"]
             name = node.func.attr.value
@@ -534,6 +603,8 @@ class ModuleModel:
             # `Service().run()`, `self.helper()`, `repo.get()`: resolved by the index when it can
             if func is not None and len(facts["method_calls"]) < MAX_LIST and func not in facts["method_calls"]:
                 facts["method_calls"].append(func)
+            if func is not None:
+                self._function_scope().call_sites.setdefault(_desc_key(func), []).append(node)
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in ("lifespan", "on_startup"):
                 values = [e.value for e in arg.value.elements] if isinstance(arg.value, (cst.List, cst.Tuple)) else [arg.value]
@@ -550,6 +621,12 @@ class ModuleModel:
             if endpoint is not None:
                 receiver = self.describe(node.func.value)
                 self.summary["registrations"].append([method, receiver, self.describe(endpoint)])
+
+    def _function_scope(self) -> Scope:
+        for scope in reversed(self.scopes):
+            if scope.in_body and scope.kind == "function":
+                return scope
+        raise LookupError("not in a function")
 
     def _function_facts(self) -> dict[str, Any] | None:
         for scope in reversed(self.scopes):
@@ -607,6 +684,22 @@ class ModuleModel:
         refs = facts["refs"]
         if len(refs) < MAX_LIST and qual not in refs:
             refs.append(qual)
+
+
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_annotation(text: str) -> cst.BaseExpression | None:
+    """A string annotation as an expression (cached: the same annotations recur across files)."""
+    try:
+        return cst.parse_expression(text)
+    except Exception:  # noqa: BLE001 - a string annotation that is not an expression
+        return None
+
+
+def _desc_key(desc: Desc) -> str:
+    return repr(desc)  # the same key as the index's memo (`index._key`)
 
 
 def _is_string(node: cst.BaseExpression, value: str) -> bool:

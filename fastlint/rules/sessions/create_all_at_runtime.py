@@ -92,7 +92,7 @@ class CreateAllAtRuntime(Rule):
         if function is not None:
             runs = queries.is_runtime_code(function.qualname) & ~queries.calls_into(function.qualname, ALEMBIC_CALLS, 1)
             is_metadata = is_metadata & runs
-        self.report(node, when=is_metadata, call=self.ctx.snippet(node) + "()")
+        self.report(node, when=is_metadata, call=self.ctx.snippet(node, "()"))
 
 
 def _is_cli_command(function: object) -> bool:

@@ -3,10 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.conditions import Cond
+from fastlint.conditions import FALSE, Cond
 from fastlint.rule import Rule
-
-SESSION_INSTANCES = known.SESSIONS
 
 
 class GlobalDbSession(Rule):
@@ -21,8 +19,10 @@ class GlobalDbSession(Rule):
     the event loop thread the same session. Memory grows with the identity map for the life of
     the process.
 
-    fastlint reports the creation of the session when request code (a route, a dependency, or a
-    function they call) uses it; the same object in a script that no route reaches is not reported.
+    fastlint reports the creation of the session when request code (a route, a dependency, a
+    middleware, or a function they call) uses it; the same object in a script that no route reaches
+    is not reported, nor is a `scoped_session` registry that request code resets with `.remove()`
+    at the end of each request (the registry pattern done right).
 
     ## Example
     ```python
@@ -89,14 +89,21 @@ class GlobalDbSession(Rule):
             return
         model = self.ctx.model
         scope = model.scope
-        is_session = queries.has_kind(model.describe(value), SESSION_INSTANCES)
-        if is_session.is_false:
+        desc = model.describe(value)
+        session = queries.has_kind(desc, {known.SESSION, known.ASYNC_SESSION})
+        registry = queries.has_kind(desc, {known.SCOPED_SESSION, known.ASYNC_SCOPED_SESSION})
+        if session.is_false and registry.is_false:
             return
         for target in targets:
             where, used = self._placement(target, scope)
             if used is None:
                 continue
-            self.report(value, when=is_session & used, call=self.ctx.call_snippet(value), where=where)
+            managed = FALSE
+            if isinstance(target, cst.Name) and (scope.kind == "module" or target.value in scope.globals):
+                # `Registry.remove()` at the end of each request makes a scoped_session per request.
+                managed = queries.is_used_by_request_code(model.global_qualname(target.value) + ".remove")
+            when = (session | (registry & ~managed)) & used
+            self.report(value, when=when, call=self.ctx.call_snippet(value), where=where)
             return
 
     def _placement(self, target: cst.BaseExpression, scope: object) -> tuple[str, Cond | None]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import known, queries
+from fastlint.analysis.model import Desc
+from fastlint.conditions import Cond
 from fastlint.rule import Rule
 
 
@@ -17,10 +19,12 @@ class ManualSessionInRoute(Rule):
     it (later dependencies and the response see a closed session).
 
     Receive the session from a dependency that creates it and closes it in a `finally` block.
-    Not reported: functions that run outside the request (background tasks, start-up, scripts),
-    which have to open their own sessions; websocket handlers, where a short session per message is
-    better than one held for the life of the connection; and generators a route hands to a
-    `StreamingResponse`, whose body runs while the response streams.
+    Not reported: sessions opened from an injected source (a database object or session factory
+    the route receives with `Depends(...)`, which tests can override); functions that run outside
+    the request (background tasks, start-up, scripts), which have to open their own sessions;
+    websocket handlers, where a short session per message is better than one held for the life of
+    the connection; and generators a route hands to a `StreamingResponse`, whose body runs while
+    the response streams.
 
     ## Example
     ```python
@@ -74,14 +78,35 @@ class ManualSessionInRoute(Rule):
     fix_hint = "Receive the session from a dependency (`Depends(get_db)`) that creates it and closes it in `finally`"
     requires = ("Session", "session")
 
+    def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        #: per enclosing function: (call, descriptor of the session it opens, condition)
+        self._opened: list[list[tuple[cst.Call, Desc, Cond]]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._opened.append([])
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        opened = self._opened.pop()
+        function = self.ctx.model.function
+        if function is None:
+            return
+        facts = function.facts
+        handed_out = [*facts["returns"], *facts["yields"]]
+        for call, desc, opens in opened:
+            in_request = queries.is_http_route(function.qualname)
+            # A helper that returns the session it opens is a factory: its caller opens it.
+            if desc not in handed_out:
+                in_request = in_request | queries.is_called_by_route_in_module(function.qualname)
+            self.report(call, when=opens & in_request, call=self.ctx.call_snippet(call), action="opens", function=facts["name"])
+
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.is_test:
+        if self.ctx.is_test or not self._opened:
             return
         model = self.ctx.model
         function = model.function
         if function is None:
             return
-        in_request = queries.is_http_route(function.qualname) | queries.is_called_by_route_in_module(function.qualname)
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "close" and not node.args:
             receiver = model.describe(func.value)
@@ -89,9 +114,23 @@ class ManualSessionInRoute(Rule):
             if receiver is None or receiver[0] in ("call", "enter", "await"):
                 return
             closes = queries.has_kind(receiver, known.SESSIONS)
+            in_request = queries.is_http_route(function.qualname) | queries.is_called_by_route_in_module(function.qualname)
             self.report(node, when=closes & in_request, call=self.ctx.snippet(node), action="closes", function=function.facts["name"])
             return
-        opens = queries.has_kind(model.describe(node), known.SESSIONS)
+        desc = model.describe(node)
+        opens = queries.has_kind(desc, known.SESSIONS)
         if opens.is_false:
             return
-        self.report(node, when=opens & in_request, call=self.ctx.call_snippet(node), action="opens", function=function.facts["name"])
+        # Opening a session from an injected source (`db: Database = Depends(get_database)`, then
+        # `async with db.session() as s`) does receive it through a dependency.
+        source = _root(desc)
+        if source is not None and source[0] == "param":
+            opens = opens & ~queries.has_kind(source, {known.INJECTED})
+        self._opened[-1].append((node, desc, opens))
+
+
+def _root(desc: Desc) -> Desc:
+    """The value a call chain starts from: `db` in `db.session_context(...)`."""
+    while desc is not None and desc[0] in ("call", "attr", "await", "enter"):
+        desc = desc[1]
+    return desc
