@@ -545,7 +545,24 @@ def materialize_pending(result: FileResult, confirmed: Sequence[PendingFinding],
 
 
 def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3) -> FileResult:
-    """Read, decode and lint one file. Never raises for bad input: it becomes FL001."""
+    """Read, decode and lint one file. Never raises: bad input becomes FL001, and a failure of
+    fastlint itself becomes FL003 for this file while the run goes on."""
+    try:
+        return _lint_file(job, rules, settings, call_depth)
+    except (Exception, RecursionError) as exc:  # noqa: BLE001 - isolate the file
+        result = FileResult(path=job.display_path, internal_error=True)
+        result.diagnostics.append(
+            _meta_diagnostic(
+                INTERNAL_ERROR,
+                job.display_path,
+                f"fastlint failed on this file: {type(exc).__name__}: {exc}"[:300],
+                "Report this at the fastlint issue tracker with the file if you can",
+            )
+        )
+        return result
+
+
+def _lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_depth: int) -> FileResult:
     try:
         with open(job.path, "rb") as fh:
             data = fh.read()

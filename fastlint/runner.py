@@ -113,7 +113,11 @@ def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
         pending += len(result.pending)
         confirmed = [f for f in result.pending if decide(f.condition, index.oracle)]
         if confirmed:
-            kept.extend(materialize_pending(result, confirmed, rules))
+            try:
+                kept.extend(materialize_pending(result, confirmed, rules))
+            except (Exception, RecursionError) as exc:  # noqa: BLE001 - keep the run going
+                outcome.internal_error = True
+                outcome.errors.append(f"{result.path}: internal error while placing findings: {type(exc).__name__}: {exc}")
         for diagnostic in kept:
             if diagnostic.code in plan.dropped_meta:
                 continue

@@ -176,3 +176,15 @@ def test_ordinals_of_the_lint_walk_and_the_placing_walk_agree(path: Path) -> Non
     again = list(_ordered_nodes(cst.parse_module(path.read_text(encoding="utf-8"))))
     assert [type(n).__name__ for n in order] == [type(n).__name__ for n in again]
     assert len(order) >= len(module.body) + 1
+
+
+def test_an_unexpected_failure_becomes_fl003_for_that_file(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from fastlint import engine
+
+    path = write(tmp_path, "m.py", "x = 1\n")
+    monkeypatch.setattr(engine, "parse_source", lambda text: (_ for _ in ()).throw(RecursionError("deep")))
+    job = FileJob(path=str(path), display_path="m.py", relpath="m.py", module_name="m", is_package=False)
+    result = engine.lint_file(job, [])
+    assert [d.code for d in result.diagnostics] == ["FL003"]
+    assert "RecursionError: deep" in result.diagnostics[0].message
+    assert result.internal_error
