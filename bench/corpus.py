@@ -315,9 +315,15 @@ def validate_names(names: Sequence[str], include_medium: bool,
     allowed = known_names(include_medium, set_name or "all")
     unknown = [n for n in names if n not in allowed]
     if unknown:
-        where = f" in set {set_name!r}" if set_name else ""
-        print(f"error: unknown corpus {', '.join(unknown)}{where}; known: {', '.join(allowed)}",
-              file=sys.stderr)
+        everywhere = known_names(include_medium)
+        missing = [n for n in unknown if n not in everywhere]
+        if missing:
+            print(f"error: unknown corpus {', '.join(missing)}; known: {', '.join(everywhere)}",
+                  file=sys.stderr)
+        else:
+            what = ", ".join(f"{n} (in {set_of(n)})" for n in unknown)
+            print(f"error: not in set {set_name!r}: {what}; {set_name} corpora: "
+                  f"{', '.join(allowed)}", file=sys.stderr)
         raise SystemExit(2)
     return list(dict.fromkeys(names))
 
