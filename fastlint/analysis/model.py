@@ -43,6 +43,21 @@ def ref_of(desc: Desc) -> str | None:
     return desc[1] if desc is not None and desc[0] == "ref" else None
 
 
+def decorator_names(facts: dict[str, Any]) -> list[str]:
+    """What a function's decorators name: the qualified name (`functools.lru_cache`, also for
+    `@lru_cache(maxsize=1)`), or `.attr` for a method of an unresolved object (`@cli.command()`)."""
+    out = []
+    for deco in facts["decorators"]:
+        target = deco[1] if deco is not None and deco[0] == "call" else deco
+        if target is None:
+            continue
+        if target[0] == "ref":
+            out.append(target[1])
+        elif target[0] == "attr":
+            out.append("." + target[2])
+    return out
+
+
 def _depth(desc: Desc) -> int:
     depth = 0
     while isinstance(desc, list) and len(desc) > 1 and isinstance(desc[1], list):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.analysis.model import ref_of
+from fastlint.analysis.model import decorator_names
 from fastlint.conditions import TRUE
 from fastlint.rule import Rule
 
@@ -99,14 +99,7 @@ def _is_cli_command(function: object) -> bool:
     """A click/typer command (``@cli.command()``, ``@app.command()``, ``@click.command()``)."""
     if function is None:
         return False
-    for deco in function.facts["decorators"]:  # type: ignore[attr-defined]
-        target = deco[1] if deco is not None and deco[0] == "call" else deco
-        qual = ref_of(target)
-        if target is not None and target[0] == "attr":
-            qual = target[2]
-        if qual is None:
-            continue
-        last = qual.rsplit(".", 1)[-1]
-        if last in ("command", "callback", "group") or qual.startswith(("click.", "typer.")):
+    for name in decorator_names(function.facts):  # type: ignore[attr-defined]
+        if name.rsplit(".", 1)[-1] in ("command", "callback", "group") or name.startswith(("click.", "typer.")):
             return True
     return False

@@ -3,9 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.analysis.model import ref_of
+from fastlint.analysis.model import decorator_names, ref_of
 from fastlint.analysis.names import dotted
-from fastlint.analysis.patterns import LazyInit
 from fastlint.rule import Rule
 
 
@@ -81,18 +80,21 @@ class EnginePerCall(Rule):
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
-        self._frames: list[tuple[list[cst.Call], LazyInit]] = []
+        self._calls: list[list[cst.Call]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._frames.append(([], LazyInit()))
+        self._calls.append([])
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        calls, lazy = self._frames.pop()
+        calls = self._calls.pop()
         function = self.ctx.model.function
-        if function is None or self._cached(function.facts):
+        if function is None or not calls:
             return
+        if any(name in known.CACHE_DECORATORS for name in decorator_names(function.facts)):
+            return
+        lazy = function.lazy  # what the function tests and stores: lazily-initialised caches
         for call in calls:
-            if lazy.is_cached(call):
+            if lazy is not None and lazy.is_cached(call):
                 continue
             self.report(
                 call,
@@ -101,31 +103,9 @@ class EnginePerCall(Rule):
                 function=function.facts["name"],
             )
 
-    # -- what the function tests and stores ------------------------------------------------------
-    def visit_If(self, node: cst.If) -> None:
-        if self._frames:
-            self._frames[-1][1].test(node.test)
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        if self._frames:
-            self._frames[-1][1].test(node.test)
-
-    def visit_While(self, node: cst.While) -> None:
-        if self._frames:
-            self._frames[-1][1].test(node.test)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if self._frames:
-            for target in node.targets:
-                self._frames[-1][1].assign(target.target, node.value, self.ctx.model.scope.globals)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if self._frames and node.value is not None:
-            self._frames[-1][1].assign(node.target, node.value, self.ctx.model.scope.globals)
-
     def visit_Call(self, node: cst.Call) -> None:
         model = self.ctx.model
-        if not self._frames or model.function is None or self.ctx.is_test:
+        if not self._calls or model.function is None or self.ctx.is_test:
             return
         # Only the sites that build the engine: a project helper that wraps create_engine() is
         # reported inside the helper, where the call is.
@@ -135,15 +115,7 @@ class EnginePerCall(Rule):
             return
         if _uses_null_pool(node):
             return
-        self._frames[-1][0].append(node)
-
-    @staticmethod
-    def _cached(facts: dict) -> bool:  # type: ignore[type-arg]
-        for deco in facts["decorators"]:
-            target = deco[1] if deco is not None and deco[0] == "call" else deco
-            if ref_of(target) in known.CACHE_DECORATORS:
-                return True
-        return False
+        self._calls[-1].append(node)
 
 
 def _uses_null_pool(call: cst.Call) -> bool:
