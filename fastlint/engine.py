@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import tokenize
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +27,7 @@ from fastlint.analysis.model import ModuleModel
 from fastlint.conditions import TRUE, Expr, simplify
 from fastlint.diagnostics import Diagnostic, Location, Severity
 from fastlint.positions import positions_of
-from fastlint.rule import NodeText, Report, Rule
+from fastlint.rule import Lookup, NodeText, Report, Rule
 from fastlint.suppression import parse_suppressions
 
 PARSE_ERROR = ("FL001", "syntax-error")
@@ -205,6 +206,8 @@ class FileResult:
     facts: dict[str, Any] | None = None
     internal_error: bool = False
     parsed: bool = True
+    #: counters for --statistics (e.g. SQL strings found, parsed and skipped)
+    stats: dict[str, int] = field(default_factory=dict)
     #: where to re-read the file to place confirmed pending findings, and its content digest
     source_path: str | None = None
     digest: str | None = None
@@ -345,7 +348,11 @@ def lint_source(
 
     summary = model.summary
     summary["app_code"] = ctx.is_application_code
+    summary["path"] = job.display_path
+    _class_lines(summary, text)
     result.facts = summary
+    if "sql" in ctx.__dict__:  # the SQL sinks were looked at: count what was found and parsed
+        result.stats = dict(ctx.sql.stats)
     reports: list[tuple[Rule, Report, Expr]] = []
     local = ProjectIndex([summary], partial=True, call_depth=call_depth)
     for i, rule in enumerate(instances):
@@ -375,13 +382,26 @@ def lint_source(
     reports = [r for r in reports if instances.index(r[0]) not in failed]
     definite = [(rule, report) for rule, report, residual in reports if residual[0] == "T"]
     if definite:
-        result.diagnostics.extend(materialize(text, module, job.display_path, definite))
+        result.diagnostics.extend(materialize(text, module, job.display_path, definite, local))
     waiting = [(rule, report, residual) for rule, report, residual in reports if residual[0] != "T"]
     if waiting:
         result.pending = _pending(order, waiting)
         result.source_path = job.path
         result.digest = _digest(text)
     return result
+
+
+def _class_lines(summary: dict[str, Any], text: str) -> None:
+    """The line of each mapped class (for messages that point at a model), found in the source
+    text rather than with positions: only classes with columns or relationships are looked up."""
+    import re
+
+    for qual, facts in summary["classes"].items():
+        if "columns" in facts or "relationships" in facts:
+            name = re.escape(qual.rsplit(".", 1)[-1])
+            match = re.search(rf"^[ \t]*class[ \t]+{name}\b", text, re.MULTILINE)
+            if match:
+                facts["line"] = text.count("\n", 0, match.start()) + 1
 
 
 # -- placing findings ------------------------------------------------------------------------------
@@ -408,6 +428,8 @@ def _node_text(text: str, starts: list[int], span: tuple[tuple[int, int], tuple[
     if line - 1 >= len(starts) or end_line - 1 >= len(starts):
         return "..."
     raw = text[starts[line - 1] + col : starts[end_line - 1] + end_col]
+    if "#" in raw and "\n" in raw:  # a multi-line snippet: leave its comments out
+        raw = "\n".join(re.sub(r"\s#[^'\"]*$", "", ln) for ln in raw.splitlines())
     short = " ".join(raw.split())
     limit = field.limit
     if len(short) > limit:
@@ -416,7 +438,7 @@ def _node_text(text: str, starts: list[int], span: tuple[tuple[int, int], tuple[
 
 
 def materialize(
-    text: str, module: cst.Module, path: str, items: Sequence[tuple[Any, Report]]
+    text: str, module: cst.Module, path: str, items: Sequence[tuple[Any, Report]], index: ProjectIndex | None = None
 ) -> list[Diagnostic]:
     """Diagnostics for reports whose condition holds: positions of the reported nodes (and of the
     nodes quoted in messages), message text, and `# noqa` suppressions."""
@@ -435,10 +457,13 @@ def materialize(
         (line, col), (end_line, end_col) = span
         if suppressions.is_suppressed(rule.code, line, end_line):
             continue
-        fields = {
-            key: (_node_text(text, starts, positions[id(v.node)], v) if isinstance(v, NodeText) and id(v.node) in positions else v)
-            for key, v in report.fields.items()
-        }
+        fields: dict[str, Any] = {}
+        for key, v in report.fields.items():
+            if isinstance(v, NodeText):
+                v = _node_text(text, starts, positions[id(v.node)], v) if id(v.node) in positions else "..."
+            elif isinstance(v, Lookup):
+                v = (index.lookup(v.query, v.args) if index is not None else None) or "?"
+            fields[key] = v
         out.append(
             Diagnostic(
                 code=rule.code,
@@ -500,7 +525,14 @@ def _pending(order: Sequence[cst.CSTNode], waiting: Sequence[tuple[Rule, Report,
         if id(report.node) not in ordinal:
             continue
         fields = tuple(
-            (key, ("\0node", ordinal[id(v.node)], v.suffix, v.limit) if isinstance(v, NodeText) else v)
+            (
+                key,
+                ("\0node", ordinal[id(v.node)], v.suffix, v.limit)
+                if isinstance(v, NodeText)
+                else ("\0lookup", v.query, v.args)
+                if isinstance(v, Lookup)
+                else v,
+            )
             for key, v in report.fields.items()
             if not isinstance(v, NodeText) or id(v.node) in ordinal
         )
@@ -508,7 +540,9 @@ def _pending(order: Sequence[cst.CSTNode], waiting: Sequence[tuple[Rule, Report,
     return out
 
 
-def materialize_pending(result: FileResult, confirmed: Sequence[PendingFinding], rules: dict[str, Any]) -> list[Diagnostic]:
+def materialize_pending(
+    result: FileResult, confirmed: Sequence[PendingFinding], rules: dict[str, Any], index: ProjectIndex | None = None
+) -> list[Diagnostic]:
     """Place confirmed pending findings: re-read and re-parse the file (only files with confirmed
     findings pay for this). A file that changed since it was linted is not guessed at."""
     if not confirmed or result.source_path is None:
@@ -538,10 +572,12 @@ def materialize_pending(result: FileResult, confirmed: Sequence[PendingFinding],
             if isinstance(v, tuple) and v and v[0] == "\0node":
                 quoted = nodes.get(v[1])
                 fields[key] = NodeText(quoted, v[2], v[3]) if quoted is not None else "..."
+            elif isinstance(v, tuple) and v and v[0] == "\0lookup":
+                fields[key] = Lookup(v[1], v[2])
             else:
                 fields[key] = v
         items.append((rules[f.code], Report(node, f.message, f.hint, fields, TRUE)))
-    return materialize(text, module, result.path, items)
+    return materialize(text, module, result.path, items, index)
 
 
 def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3) -> FileResult:

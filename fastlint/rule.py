@@ -143,6 +143,15 @@ class NodeText:
     limit: int = 40
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """A message field the project index fills in when the finding is placed, e.g. where a model
+    is defined: `Lookup("model_location", desc)` -> `app/models.py:12`."""
+
+    query: str
+    args: tuple[Any, ...]
+
+
 @dataclass
 class Report:
     """A finding as a rule records it, before positions, suppressions and conditions."""

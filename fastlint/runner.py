@@ -114,7 +114,7 @@ def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
         confirmed = [f for f in result.pending if decide(f.condition, index.oracle)]
         if confirmed:
             try:
-                kept.extend(materialize_pending(result, confirmed, rules))
+                kept.extend(materialize_pending(result, confirmed, rules, index))
             except (Exception, RecursionError) as exc:  # noqa: BLE001 - keep the run going
                 outcome.internal_error = True
                 outcome.errors.append(f"{result.path}: internal error while placing findings: {type(exc).__name__}: {exc}")
@@ -126,7 +126,11 @@ def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
             diagnostics.append(diagnostic)
     diagnostics.sort(key=lambda d: d.sort_key)
     outcome.diagnostics = diagnostics
+    sql = Counter()
+    for result, _ in file_results:
+        sql.update(result.stats)
     outcome.stats = {
+        **{key: sql.get(key, 0) for key in ("sql_found", "sql_parsed", "sql_skipped")},
         "files": len(found.jobs),
         "parse_errors": sum(1 for r, _ in file_results if not r.parsed),
         "pending_findings": pending,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
 from fastlint.analysis import paths
 from fastlint.analysis.model import ModuleModel
 from fastlint.rule import NodeText
+
+if TYPE_CHECKING:
+    from fastlint.sql import SqlSites
 
 
 @dataclass
@@ -35,6 +38,13 @@ class FileContext:
     @cached_property
     def is_migration(self) -> bool:
         return paths.is_migration_path(self.relpath)
+
+    @cached_property
+    def sql(self) -> SqlSites:
+        """The file's SQL sinks and the strings that reach them (created on first use)."""
+        from fastlint.sql import SqlSites
+
+        return SqlSites(self.model, getattr(self.settings, "sql_dialect", None))
 
     @property
     def is_application_code(self) -> bool:

@@ -42,6 +42,7 @@ class ProjectIndex:
         self.functions: dict[str, Mapping[str, Any]] = {}
         self.classes: dict[str, Mapping[str, Any]] = {}
         self.function_module: dict[str, str] = {}
+        self.class_module: dict[str, str] = {}
         for summary in summaries:
             name = summary["module"]
             if name in self.modules:
@@ -55,6 +56,7 @@ class ProjectIndex:
                 self.function_module.setdefault(qual, name)
             for qual, facts in summary["classes"].items():
                 self.classes.setdefault(qual, facts)
+                self.class_module.setdefault(qual, name)
         self._memo: dict[str, Result] = {}
         self._active: set[str] = set()
         self._split_memo: dict[str, tuple[str, list[str]] | None] = {}
@@ -141,7 +143,7 @@ class ProjectIndex:
             return self._ref(desc[1])
         if head == "call":
             kinds, unknown = self.kinds(desc[1])
-            out, more = self._call(kinds, desc[2] if len(desc) > 2 else {})
+            out, more = self._call(kinds, desc[2] if len(desc) > 2 else {}, desc[3] if len(desc) > 3 else None)
             return out, unknown or more
         if head == "attr":
             kinds, unknown = self.kinds(desc[1])
@@ -172,6 +174,9 @@ class ProjectIndex:
         if head in ("await", "enter"):
             kinds, unknown = self.kinds(desc[1])
             return self._entered(kinds) if head == "enter" else kinds, unknown
+        if head == "iter":
+            kinds, unknown = self.kinds(desc[1])
+            return _elements(kinds), unknown
         if head == "union":
             out: set[str] = set()
             unknown = False
@@ -256,10 +261,10 @@ class ProjectIndex:
                 out.add(known.METADATA)
             elif name == "router" and kind == known.FASTAPI_APP:
                 out.add(known.API_ROUTER)
-            elif name in ("begin", "connect") and kind in known.ENGINES:
-                out.add(f"BM:{kind}.{name}")
-            elif name == "begin" and kind in known.SESSION_FACTORIES:
-                out.add(f"BM:{kind}.begin")
+            else:
+                methods = known.METHOD_RESULTS.get(kind.partition("@")[0])
+                if methods is not None and name in methods:
+                    out.add(f"BM:{kind}.{name}")
         return frozenset(out), unknown
 
     def _member(self, cls: str, name: str, seen: set[str]) -> Result:
@@ -289,7 +294,19 @@ class ProjectIndex:
                     out |= got
         return frozenset(out), unknown
 
-    def _call(self, kinds: Kinds, keywords: Mapping[str, Desc]) -> Result:
+    def _entity(self, desc: Desc, *, of_statement: bool) -> tuple[str | None, bool]:
+        """The mapped class a call argument names (`User`), or that a statement selects."""
+        if desc is None:
+            return None, False
+        kinds, unknown = self.kinds(desc)
+        for kind in sorted(kinds):
+            if not of_statement and kind.startswith("PC:"):
+                return kind[3:], unknown
+            if of_statement and "@" in kind and kind.partition("@")[0] in known.STATEMENTS:
+                return kind.partition("@")[2], unknown
+        return None, unknown
+
+    def _call(self, kinds: Kinds, keywords: Mapping[str, Desc], arg0: Desc = None) -> Result:
         out: set[str] = set()
         unknown = False
         for kind in kinds:
@@ -302,17 +319,32 @@ class ProjectIndex:
                         product = known.ASYNC_SESSIONMAKER
                 out.add(product)
             elif kind.startswith("BF:") and kind[3:] in known.FUNCTIONS:
-                out.add(known.FUNCTIONS[kind[3:]])
+                product = known.FUNCTIONS[kind[3:]]
+                out.add(product)
+                if kind[3:] in known.ENTITY_FUNCTIONS:
+                    entity, more = self._entity(arg0, of_statement=False)
+                    unknown = unknown or more
+                    if entity is not None:
+                        out.add(f"{product}@{entity}")
             elif kind in known.FACTORY_PRODUCT:
                 out.add(known.FACTORY_PRODUCT[kind])
             elif kind.startswith("BM:"):
-                owner = kind[3:].split(".", 1)[0]
-                if owner in known.FACTORY_PRODUCT:
-                    out.add(known.FACTORY_PRODUCT[owner])
-                elif owner == known.ENGINE:
-                    out.add(known.CONNECTION)
-                elif owner == known.ASYNC_ENGINE:
-                    out.add(known.ASYNC_CONNECTION)
+                owner, _, method = kind[3:].rpartition(".")
+                base, _, entity = owner.partition("@")
+                product = known.METHOD_RESULTS.get(base, {}).get(method)
+                if product is None:
+                    continue
+                if product == "=":
+                    product = base
+                elif method in known.ENTITY_METHODS or method in known.STATEMENT_METHODS:
+                    found, more = self._entity(arg0, of_statement=method in known.STATEMENT_METHODS)
+                    unknown = unknown or more
+                    entity = found or (entity if arg0 is None else "")
+                out.add(product)
+                if entity:
+                    out.add(f"{product}@{entity}")
+                    if product == known.ROW:
+                        out.add("PI:" + entity)
             elif kind.startswith("PF:"):
                 got, more = self._function_result(kind[3:], called=True)
                 out |= got
@@ -637,6 +669,146 @@ class ProjectIndex:
                 undecided = True
         return None if undecided else False
 
+    # -- ORM models ------------------------------------------------------------------------------
+    def _class_chain(self, cls: str) -> list[str]:
+        """`cls` and its project base classes, nearest first."""
+        out: list[str] = []
+        stack = [cls]
+        while stack and len(out) < 20:
+            current = stack.pop(0)
+            if current in out or current not in self.classes:
+                continue
+            out.append(current)
+            for base in self.classes[current]["bases"]:
+                for kind in self.kinds(base)[0]:
+                    if kind.startswith("PC:"):
+                        stack.append(kind[3:])
+        return out
+
+    def column(self, entity: str, name: str) -> dict[str, Any] | None:
+        for cls in self._class_chain(entity):
+            found = self.classes[cls].get("columns", {}).get(name)
+            if found is not None:
+                return found
+        return None
+
+    def entity_of(self, desc: Desc) -> tuple[str | None, bool]:
+        """The mapped class a value is (a class object) or belongs to (an instance, a statement)."""
+        kinds, unknown = self.kinds(desc)
+        for kind in sorted(kinds):
+            if kind.startswith(("PC:", "PI:")) and self._class_chain(kind[3:]):
+                return kind[3:], unknown
+            if "@" in kind:
+                return kind.partition("@")[2], unknown
+        return None, unknown
+
+    def is_column_of(self, desc: Desc, name: str) -> bool | None:
+        """`<desc>.<name>` is a mapped column (`User.email` where `User` is a mapped class)."""
+        entity, unknown = self.entity_of(desc)
+        if entity is None:
+            return None if unknown else False
+        found = self.column(entity, name) is not None
+        if not found and self.partial and not self._class_chain(entity):
+            return None
+        return found
+
+    def table_of(self, entity: str) -> str | None:
+        for cls in self._class_chain(entity):
+            if self.classes[cls].get("table"):
+                return self.classes[cls]["table"]
+        return None
+
+    def is_unique_column(self, entity: str, name: str) -> bool | None:
+        """A primary-key or unique column: a filter on it returns at most one row."""
+        column = self.column(entity, name)
+        if column is None:
+            return None if self.partial else False
+        if column["unique"]:
+            return True
+        if column["pk"]:
+            keys = {n for cls in self._class_chain(entity) for n, c in self.classes[cls].get("columns", {}).items() if c["pk"]}
+            return len(keys) == 1  # one column of a composite primary key is not unique alone
+        for cls in self._class_chain(entity):
+            if [name] in self.classes[cls].get("indexes", []):
+                return True
+        return False
+
+    def is_indexed_column(self, entity: str, name: str) -> bool | None:
+        """The leading column of some index: primary key, unique, `index=True`, an `Index(...)` or
+        constraint in `__table_args__`, or an Alembic `op.create_index` on the model's table."""
+        column = self.column(entity, name)
+        if column is None:
+            return None if self.partial else False
+        if column["pk"] or column["unique"] or column["index"]:
+            return True
+        for cls in self._class_chain(entity):
+            if any(cols and cols[0] == name for cols in self.classes[cls].get("indexes", [])):
+                return True
+        chain = set(self._class_chain(entity))
+        for summary in self.modules.values():
+            for owner, cols in summary.get("indexes", ()):
+                if cols and cols[0] == name and any(k[3:] in chain for k in self.kinds(["ref", owner])[0] if k.startswith("PC:")):
+                    return True
+        table = self.table_of(entity)
+        if table is not None:
+            for summary in self.modules.values():
+                for idx_table, cols in summary.get("alembic_indexes", ()):
+                    if idx_table == table and cols and cols[0] == name:
+                        return True
+        return None if self.partial else False
+
+    def relationship(self, entity: str, name: str) -> dict[str, Any] | None:
+        for cls in self._class_chain(entity):
+            found = self.classes[cls].get("relationships", {}).get(name)
+            if found is not None:
+                return found
+        return None
+
+    def is_lazy_relationship(self, entity: str, name: str) -> bool | None:
+        """A relationship loaded on first access (the default `lazy="select"`)."""
+        found = self.relationship(entity, name)
+        if found is None:
+            return None if self.partial else False
+        return found["lazy"] in (None, "select")
+
+    def is_constant(self, qual: str, _depth: int = 0) -> bool | None:
+        """`qual` is a module-level name bound to a literal (`DEFAULT_NAME = "default"`)."""
+        if _depth > 8:
+            return False
+        split = self.split(qual)
+        if split is None:
+            return None if (self.partial and not self.is_external(qual)) else False
+        module, rest = split
+        if len(rest) != 1:
+            return False
+        summary = self.modules[module]
+        desc = summary["symbols"].get(rest[0])
+        if desc is None and rest[0] in summary["imports"]:
+            return self.is_constant(summary["imports"][rest[0]], _depth + 1)
+        if desc is None:
+            return None if self.partial and summary["package"] else False
+        if desc[0] == "const":
+            return True
+        if desc[0] == "ref":
+            return self.is_constant(desc[1], _depth + 1)
+        return False
+
+    # -- message lookups ------------------------------------------------------------------------
+    def lookup(self, query: str, args: Sequence[Any]) -> str | None:
+        """Text for a message field that only the index knows (see `fastlint.rule.Lookup`)."""
+        if query == "entity_name":
+            entity, _ = self.entity_of(args[0])
+            return entity.rsplit(".", 1)[-1] if entity else None
+        if query == "model_location":
+            entity, _ = self.entity_of(args[0])
+            for cls in self._class_chain(entity) if entity else ():
+                facts = self.classes[cls]
+                module = self.class_module.get(cls)
+                if module is not None and "line" in facts:
+                    return f"{self.modules[module].get('path', module)}:{facts['line']}"
+            return None
+        raise ValueError(f"unknown lookup {query!r}")
+
     # -- conditions ------------------------------------------------------------------------------
     def oracle(self, atom: Sequence[Any]) -> bool | None:
         """Decide one condition atom (see `fastlint.analysis.queries`)."""
@@ -663,11 +835,57 @@ class ProjectIndex:
             return self.is_used_by_request_code(atom[1])
         if head == "called_by_route_in_module":
             return self.is_called_by_route_in_module(atom[1])
+        if head == "constant":
+            return self.is_constant(atom[1])
+        if head == "column_of":
+            return self.is_column_of(atom[1], atom[2])
+        if head == "unique_class_column_of":
+            kinds, unknown = self.kinds(atom[1])
+            classes = sorted(k[3:] for k in kinds if k.startswith("PC:"))
+            if not classes:
+                return None if unknown else False
+            return self.is_unique_column(classes[0], atom[2])
+        if head == "unique_column_of":
+            entity, unknown = self.entity_of(atom[1])
+            if entity is None:
+                return None if unknown else False
+            return self.is_unique_column(entity, atom[2])
+        if head == "indexed_column_of":
+            entity, unknown = self.entity_of(atom[1])
+            if entity is None:
+                return None if unknown else False
+            return self.is_indexed_column(entity, atom[2])
+        if head == "lazy_relationship_of":
+            entity, unknown = self.entity_of(atom[1])
+            if entity is None:
+                return None if unknown else False
+            return self.is_lazy_relationship(entity, atom[2])
+        if head == "unique_column":
+            return self.is_unique_column(atom[1], atom[2])
+        if head == "indexed_column":
+            return self.is_indexed_column(atom[1], atom[2])
+        if head == "lazy_relationship":
+            return self.is_lazy_relationship(atom[1], atom[2])
         if head == "runtime_code":
             return self.is_runtime_code(atom[1])
         if head == "calls_into":
             return self.calls_into(atom[1], atom[2], atom[3])
         raise ValueError(f"unknown condition atom {head!r}")
+
+
+_ITERABLE = frozenset({known.ROWS, known.QUERY, known.SCALAR_RESULT, known.RESULT})
+
+
+def _elements(kinds: Kinds) -> Kinds:
+    """What iterating over a value of these kinds gives: rows, or the entity's instances."""
+    out: set[str] = set()
+    for kind in kinds:
+        base, _, entity = kind.partition("@")
+        if base in _ITERABLE:
+            out.add(known.ROW)
+            if entity and base != known.RESULT:
+                out.update((f"{known.ROW}@{entity}", "PI:" + entity))
+    return frozenset(out)
 
 
 def _instances(kinds: Kinds) -> Kinds:

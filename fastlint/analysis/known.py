@@ -28,6 +28,54 @@ REQUEST = "Request"
 DECL_BASE = "DeclBase"  # a declarative base class (or SQLModel): `.metadata` is a MetaData
 #: Marks a value FastAPI injects (a `Depends`/`Security` parameter).
 INJECTED = "Injected"
+# Query building and results. A kind may also appear as "<Kind>@<entity qualname>" when the entity
+# (the mapped class) is known: `session.query(User)` is {"Query", "Query@app.models.User"}.
+QUERY = "Query"  # legacy ORM Query (session.query(...))
+SELECT = "Select"  # select()/update()/delete() statements
+RESULT = "Result"
+SCALAR_RESULT = "ScalarResult"
+ROWS = "Rows"  # a list of rows or entities (`.all()`, `.fetchall()`)
+ROW = "Row"  # one row or entity (`.first()`, `.one()`, `.get()`)
+COLUMN = "Column"  # a mapped column attribute (`User.email`)
+RELATIONSHIP = "Relationship"
+CURSOR = "Cursor"  # DB-API cursor
+DBAPI_CONNECTION = "DBAPIConnection"
+TEXT_CLAUSE = "TextClause"
+
+STATEMENTS = frozenset({QUERY, SELECT})
+RESULTS = frozenset({RESULT, SCALAR_RESULT})
+
+#: (receiver kind, method) -> kind of the call's result. "=" keeps the receiver's kind (and entity).
+METHOD_RESULTS: dict[str, dict[str, str]] = {}
+_CHAIN = (
+    "filter filter_by where join outerjoin options order_by group_by having distinct select_from "
+    "with_entities execution_options with_for_update populate_existing yield_per limit offset "
+    "correlate add_columns with_only_columns params enable_eagerloads autoflush union union_all "
+    "slice prefix_with suffix_with returning values"
+).split()
+_SESSION_METHODS = {"query": QUERY, "execute": RESULT, "scalars": SCALAR_RESULT, "exec": SCALAR_RESULT, "get": ROW}
+_ROWS_METHODS = {"all": ROWS, "fetchall": ROWS, "first": ROW, "one": ROW, "one_or_none": ROW, "scalar_one": ROW,
+                 "scalar_one_or_none": ROW, "fetchone": ROW, "fetchmany": ROWS, "partitions": ROWS}
+for _kind in (QUERY, SELECT):
+    METHOD_RESULTS[_kind] = {name: "=" for name in _CHAIN}
+METHOD_RESULTS[QUERY].update({"all": ROWS, "first": ROW, "one": ROW, "one_or_none": ROW, "get": ROW})
+METHOD_RESULTS[RESULT] = {**_ROWS_METHODS, "scalars": SCALAR_RESULT, "mappings": RESULT, "unique": "="}
+METHOD_RESULTS[SCALAR_RESULT] = {**_ROWS_METHODS, "unique": "="}
+for _kind in ("Session", "AsyncSession", "ScopedSession", "AsyncScopedSession"):
+    METHOD_RESULTS[_kind] = dict(_SESSION_METHODS)
+for _kind in ("Connection", "AsyncConnection"):
+    METHOD_RESULTS[_kind] = {"execute": RESULT, "exec_driver_sql": RESULT, "scalars": SCALAR_RESULT}
+METHOD_RESULTS[DBAPI_CONNECTION] = {"cursor": CURSOR, "execute": CURSOR}
+#: Session methods whose result takes its entity from the statement they run.
+STATEMENT_METHODS = frozenset({"scalars", "execute", "exec"})
+METHOD_RESULTS[CURSOR] = {"execute": CURSOR, "executemany": CURSOR, "fetchall": ROWS, "fetchone": ROW, "fetchmany": ROWS}
+METHOD_RESULTS["Engine"] = {"connect": "Connection", "begin": "Connection"}
+METHOD_RESULTS["AsyncEngine"] = {"connect": "AsyncConnection", "begin": "AsyncConnection"}
+METHOD_RESULTS["SessionMaker"] = {"begin": "Session"}
+METHOD_RESULTS["AsyncSessionMaker"] = {"begin": "AsyncSession"}
+METHOD_RESULTS["ScopedSession"]["begin"] = "Session"
+#: Methods whose first argument names the entity of the result (`session.query(User)`, `session.get(User, 1)`).
+ENTITY_METHODS = frozenset({"query", "get"})
 
 SYNC_SESSIONS = frozenset({SESSION, SCOPED_SESSION})
 ASYNC_SESSIONS = frozenset({ASYNC_SESSION, ASYNC_SCOPED_SESSION})
@@ -87,6 +135,17 @@ CLASSES: dict[str, str] = {
     ),
     **_names(BACKGROUND_TASK, "starlette.background.BackgroundTask", "fastapi.background.BackgroundTask"),
     **_names(REQUEST, "fastapi.Request", "starlette.requests.Request", "fastapi.requests.Request"),
+    **_names(COLUMN, "sqlalchemy.orm.Mapped", "sqlalchemy.orm.base.Mapped"),
+    **_names(QUERY, "sqlalchemy.orm.Query", "sqlalchemy.orm.query.Query"),
+    **_names(
+        SELECT,
+        "sqlalchemy.Select",
+        "sqlalchemy.sql.Select",
+        "sqlalchemy.sql.expression.Select",
+        "sqlalchemy.sql.selectable.Select",
+        "sqlmodel.sql.expression.Select",
+        "sqlmodel.sql.expression.SelectOfScalar",
+    ),
     **_names(
         DECL_BASE,
         "sqlalchemy.orm.DeclarativeBase",
@@ -128,7 +187,42 @@ FUNCTIONS: dict[str, str] = {
         "sqlalchemy.ext.declarative.declarative_base",
         "sqlalchemy.orm.decl_api.declarative_base",
     ),
+    **_names(
+        SELECT,
+        "sqlalchemy.select",
+        "sqlalchemy.sql.select",
+        "sqlalchemy.sql.expression.select",
+        "sqlalchemy.future.select",
+        "sqlmodel.select",
+        "sqlmodel.sql.expression.select",
+        "sqlalchemy.update",
+        "sqlalchemy.delete",
+        "sqlalchemy.sql.expression.update",
+        "sqlalchemy.sql.expression.delete",
+    ),
+    **_names(TEXT_CLAUSE, "sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "sqlmodel.text"),
+    **_names(
+        COLUMN,
+        "sqlalchemy.Column",
+        "sqlalchemy.schema.Column",
+        "sqlalchemy.orm.mapped_column",
+        "sqlmodel.Field",
+        "sqlmodel.Column",
+        "sqlalchemy.orm.column_property",
+    ),
+    **_names(RELATIONSHIP, "sqlalchemy.orm.relationship", "sqlmodel.Relationship", "sqlalchemy.orm.relation"),
+    **_names(
+        DBAPI_CONNECTION,
+        "sqlite3.connect",
+        "psycopg2.connect",
+        "psycopg.connect",
+        "pymysql.connect",
+        "MySQLdb.connect",
+        "mysql.connector.connect",
+    ),
 }
+#: Functions whose first positional argument is the statement's entity (`select(User)`).
+ENTITY_FUNCTIONS = frozenset(q for q, kind in FUNCTIONS.items() if kind == SELECT)
 
 #: Functions whose call is a FastAPI dependency marker.
 DEPENDS = frozenset(
@@ -213,6 +307,12 @@ EXTERNAL_TOP_LEVEL = frozenset(
         "boto3",
         "numpy",
         "pandas",
+        "psycopg2",
+        "psycopg",
+        "pymysql",
+        "asyncpg",
+        "databases",
+        "aiosqlite",
     }
 )
 

@@ -84,7 +84,8 @@ def union(descs: list[Desc]) -> Desc:
 
 class Scope:
     __slots__ = (
-        "kind", "qualname", "locals", "imports", "globals", "facts", "node", "in_body", "lazy", "call_sites", "self_name"
+        "kind", "qualname", "locals", "imports", "globals", "facts", "node", "in_body", "lazy", "call_sites", "self_name",
+        "values",
     )
 
     def __init__(self, kind: str, qualname: str, node: cst.CSTNode, facts: dict[str, Any] | None = None):
@@ -103,6 +104,8 @@ class Scope:
         self.call_sites: dict[str, list[cst.Call]] = {}
         #: in a method: the name of its instance parameter (`self`)
         self.self_name: str | None = None
+        #: name -> the expressions assigned to it so far, in walk order (`+=` gives ("+=", old, new))
+        self.values: dict[str, list[Any]] = {}
 
 
 class ModuleModel:
@@ -172,6 +175,7 @@ class ModuleModel:
             cst.Assign: self._leave_assign,
             cst.AnnAssign: self._leave_annassign,
             cst.NamedExpr: self._leave_namedexpr,
+            cst.AugAssign: self._leave_augassign,
             cst.IndentedBlock: self._leave_block,
         }
         self._main_bodies: set[int] = set()
@@ -194,6 +198,13 @@ class ModuleModel:
             if scope.kind in ("class", "module"):
                 return None
         return None
+
+    @property
+    def defining(self) -> Scope | None:
+        """In `visit_FunctionDef`/`visit_ClassDef`: the scope of the def being entered (its
+        header is not its body yet, so `function` still answers the enclosing one)."""
+        scope = self.scopes[-1] if self.scopes else None
+        return scope if scope is not None and scope.kind in ("function", "class") else None
 
     @property
     def current(self) -> Scope:
@@ -319,6 +330,13 @@ class ModuleModel:
                 value = self.describe(arg.value, depth + 1)
                 if value is not None and value[0] == "ref":
                     keywords[arg.keyword.value] = value
+        # The first argument, where it names an entity or a statement (`session.query(User)`,
+        # `select(User)`, `session.scalars(stmt)`): the index follows it to the mapped class.
+        method = func[2] if func[0] == "attr" else func[1].rpartition(".")[2] if func[0] == "ref" else None
+        if (method in _ENTITY_ARG_METHODS or target in known.ENTITY_FUNCTIONS) and node.args and node.args[0].keyword is None:
+            first = self.describe(node.args[0].value, depth + 1)
+            if first is not None:
+                return ["call", func, keywords, first]
         return ["call", func, keywords] if keywords else ["call", func]
 
     def _describe_subscript(self, node: cst.Subscript, depth: int) -> Desc:
@@ -332,8 +350,15 @@ class ModuleModel:
         if not items:
             return None
         if target in known.ANNOTATED:
+            base = self.describe_annotation(items[0])
             metas = [self.describe(m, depth + 1) for m in items[1:]]
-            return ["annot", self.describe_annotation(items[0]), [m for m in metas if m and m[0] == "dep"]]
+            deps = [m for m in metas if m and m[0] == "dep"]
+            if base is not None and ["dep", None] in deps:
+                # `Annotated[Pagination, Depends()]`: FastAPI calls the annotated class
+                deps = [["dep", base] if d == ["dep", None] else d for d in deps]
+                if len(self.summary["depends"]) < MAX_LIST:
+                    self.summary["depends"].append(base)
+            return ["annot", base, deps]
         if target in known.OPTIONAL:
             return self.describe_annotation(items[0])
         if target in known.UNION:
@@ -373,6 +398,51 @@ class ModuleModel:
                 facts["attrs"][name] = desc
         else:
             scope.locals[name] = desc
+
+    def _orm_attribute(self, name: str, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None) -> None:
+        """Record a mapped column or relationship declared in a class body."""
+        scope = self.current
+        if scope.kind != "class" or scope.facts is None:
+            return
+        facts = scope.facts
+        if name == "__tablename__" and isinstance(value, cst.SimpleString):
+            table = value.evaluated_value
+            if isinstance(table, str):
+                facts["table"] = table
+            return
+        if name == "__table_args__" and value is not None:
+            facts["indexes"] = _table_arg_indexes(value)
+            return
+        kind = None
+        call = value if isinstance(value, cst.Call) else None
+        if call is not None:
+            target = ref_of(self.describe(call.func))
+            kind = known.FUNCTIONS.get(target or "")
+        if kind is None and annotation is not None and (_mentions(annotation, "Mapped") or facts.get("sqlmodel_table")):
+            if not _mentions(annotation, "ClassVar"):
+                kind = known.COLUMN
+        if kind == known.COLUMN:
+            column = {"pk": False, "unique": False, "index": False, "fk": False}
+            if call is not None:
+                nested = [a.value for a in call.args if a.keyword is not None and a.keyword.value == "sa_column" and isinstance(a.value, cst.Call)]
+                for arg in (*call.args, *(a for n in nested for a in n.args)):
+                    if arg.keyword is not None and arg.keyword.value in ("primary_key", "unique", "index"):
+                        column[{"primary_key": "pk"}.get(arg.keyword.value, arg.keyword.value)] = _is_true(arg.value)
+                    elif arg.keyword is not None and arg.keyword.value == "foreign_key":
+                        column["fk"] = True
+                    elif arg.keyword is None and isinstance(arg.value, cst.Call) and _call_name(arg.value) == "ForeignKey":
+                        column["fk"] = True
+            facts.setdefault("columns", {})[name] = column
+        elif kind == known.RELATIONSHIP:
+            lazy = None
+            for arg in call.args if call is not None else ():
+                if arg.keyword is not None and arg.keyword.value == "lazy":
+                    lazy = _lazy_value(arg.value)
+                elif arg.keyword is not None and arg.keyword.value == "sa_relationship_kwargs" and isinstance(arg.value, cst.Dict):
+                    for el in arg.value.elements:
+                        if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) and el.key.evaluated_value == "lazy":
+                            lazy = _lazy_value(el.value)
+            facts.setdefault("relationships", {})[name] = {"lazy": lazy}
 
     def _bind_target(self, target: cst.BaseExpression, desc: Desc) -> None:
         if isinstance(target, cst.Name):
@@ -475,6 +545,10 @@ class ModuleModel:
             "attrs": {},
             "decorators": [self.describe(d.decorator) for d in node.decorators],
         }
+        if any(k.keyword is not None and k.keyword.value == "table" and _is_true(k.value) for k in node.keywords):
+            facts["sqlmodel_table"] = True  # `class Hero(SQLModel, table=True)`: annotated fields are columns
+        elif any(ref_of(b) in ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel") for b in facts["bases"]):
+            facts["sqlmodel_table"] = True  # `class HeroBase(SQLModel)`: its fields become a table's columns
         self.summary["classes"][qual] = facts
         self._bind(node.name.value, ["ref", qual])
         self.scopes.append(Scope("class", qual, node, facts))
@@ -486,8 +560,13 @@ class ModuleModel:
             scope.locals[param.name.value] = None
         self.scopes.append(scope)
 
-    def _enter_comp(self, node: cst.CSTNode) -> None:
+    def _enter_comp(self, node: cst.BaseComp) -> None:
         self.scopes.append(Scope("comp", self.current.qualname, node))
+        # The element is walked before the `for` clauses: bind their targets first.
+        comp = node.for_in
+        while comp is not None:
+            self._enter_compfor(comp)
+            comp = comp.inner_for_in
 
     def _enter_compfor(self, node: cst.CompFor) -> None:
         self._bind_target(node.target, None)
@@ -574,10 +653,60 @@ class ModuleModel:
         desc = self.describe(node.value)
         for target in node.targets:
             self._bind_target(target.target, desc)
+            if isinstance(target.target, cst.Name):
+                self._bind_value(target.target.value, node.value)
+                if self.current.kind == "class":
+                    self._orm_attribute(target.target.value, node.value, None)
+
+    def _leave_augassign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
+            name = node.target.value
+            previous = self.value_of(name)
+            if previous is None:
+                self._bind_value(name, None)
+            else:
+                self.current.values[name] = [("+=", previous, node.value)]
+
+    def _bind_value(self, name: str, value: Any) -> None:
+        scope = self.current
+        if name in scope.globals:
+            scope = self.scopes[0]
+        if value is None:
+            scope.values.pop(name, None)
+        else:
+            history = scope.values.setdefault(name, [])
+            if len(history) < 16:
+                history.append(value)
+            else:
+                history[-1] = value
+
+    def values_of(self, name: str) -> list[Any]:
+        """Every expression bound to `name` so far in the innermost scope that binds it (nodes,
+        or ("+=", old, new) for `name += new`), in walk order; [] if it is bound otherwise."""
+        scopes = self.scopes
+        for i in range(len(scopes) - 1, -1, -1):
+            scope = scopes[i]
+            if not scope.in_body and i:
+                continue
+            if name in scope.values:
+                return scope.values[name]
+            if name in scope.locals or name in scope.imports:
+                return []  # bound to something else (a parameter, an import, a loop target)
+        later = self.names.values.get(name)  # a module constant defined below its use
+        return [later] if later is not None else []
+
+    def value_of(self, name: str) -> Any:
+        """The expression last bound to `name` (see `values_of`), or None."""
+        values = self.values_of(name)
+        return values[-1] if values else None
 
     def _leave_annassign(self, node: cst.AnnAssign) -> None:
+        if self.current.kind == "class" and isinstance(node.target, cst.Name):
+            self._orm_attribute(node.target.value, node.value, node.annotation.annotation)
         if node.value is not None:
             desc = self.describe(node.value)
+            if isinstance(node.target, cst.Name):
+                self._bind_value(node.target.value, node.value)
             if desc is None:
                 annotation = self.describe_annotation(node.annotation.annotation)
                 desc = None if annotation is None else ["inst", annotation]
@@ -631,6 +760,16 @@ class ModuleModel:
             self.summary["entries"].append(["exception_handler", self.describe(node.args[1].value)])
         elif method == "add_middleware" and node.args and node.args[0].keyword is None:
             self.summary["entries"].append(["middleware", self.describe(node.args[0].value)])
+        elif target in _INDEX_CLASSES and facts is None and len(node.args) > 1:
+            # `Index("ix_posts_slug", Post.slug)` next to the model
+            owners = [self.describe(a.value.value) for a in node.args[1:] if isinstance(a.value, cst.Attribute)]
+            columns = [a.value.attr.value for a in node.args[1:] if isinstance(a.value, cst.Attribute)]
+            if owners and owners[0] is not None and owners[0][0] == "ref":
+                self.summary.setdefault("indexes", []).append([owners[0][1], columns])
+        elif method == "create_index" and target is not None and target.startswith("alembic.op"):
+            index = _alembic_index(node)
+            if index is not None:
+                self.summary.setdefault("alembic_indexes", []).append(index)
         if method in known.ROUTE_REGISTRATIONS and isinstance(node.func, cst.Attribute):
             endpoint = _argument(node, known.ROUTE_REGISTRATIONS[method], "endpoint")
             if endpoint is not None:
@@ -711,6 +850,90 @@ def _parse_annotation(text: str) -> cst.BaseExpression | None:
         return cst.parse_expression(text)
     except Exception:  # noqa: BLE001 - a string annotation that is not an expression
         return None
+
+
+_ENTITY_ARG_METHODS = known.ENTITY_METHODS | known.STATEMENT_METHODS
+
+
+def _call_name(call: cst.Call) -> str | None:
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
+def _is_true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def _mentions(annotation: cst.BaseExpression, name: str) -> bool:
+    """The annotation names `name` (`Mapped[int]`, `orm.Mapped[int]`, `"Mapped[int]"`)."""
+    if isinstance(annotation, cst.SimpleString):
+        text = annotation.evaluated_value
+        return isinstance(text, str) and re.search(rf"\b{name}\[", text) is not None
+    if isinstance(annotation, cst.Subscript):
+        return _mentions(annotation.value, name)
+    if isinstance(annotation, cst.Name):
+        return annotation.value == name
+    if isinstance(annotation, cst.Attribute):
+        return annotation.attr.value == name
+    return False
+
+
+def _table_arg_indexes(value: cst.BaseExpression) -> list[list[str]]:
+    """Column lists of `Index(...)`, `UniqueConstraint(...)` and `PrimaryKeyConstraint(...)` in
+    `__table_args__` (column names as strings, or `Model.col` / `col` references)."""
+    out: list[list[str]] = []
+    elements = value.elements if isinstance(value, (cst.Tuple, cst.List)) else [value]
+    for el in elements:
+        item = getattr(el, "value", el)
+        if not isinstance(item, cst.Call) or _call_name(item) not in ("Index", "UniqueConstraint", "PrimaryKeyConstraint"):
+            continue
+        args = [a.value for a in item.args if a.keyword is None]
+        if _call_name(item) == "Index":
+            args = args[1:]  # the first argument is the index's name
+        columns = []
+        for a in args:
+            if isinstance(a, cst.SimpleString) and isinstance(a.evaluated_value, str):
+                columns.append(a.evaluated_value)
+            elif isinstance(a, cst.Attribute):
+                columns.append(a.attr.value)
+            elif isinstance(a, cst.Name):
+                columns.append(a.value)
+            elif isinstance(a, cst.Call) and isinstance(a.func, cst.Attribute):  # Model.col.desc()
+                inner = a.func.value
+                if isinstance(inner, cst.Attribute):
+                    columns.append(inner.attr.value)
+        if columns:
+            out.append(columns)
+    return out
+
+
+_INDEX_CLASSES = frozenset({"sqlalchemy.Index", "sqlalchemy.schema.Index", "sqlalchemy.sql.schema.Index"})
+
+
+def _lazy_value(node: cst.BaseExpression) -> str | None:
+    """`lazy=` as a loading strategy: the legacy spellings `True`/`False`/`None` mean
+    "select"/"joined"/"noload"."""
+    if isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
+        return node.evaluated_value
+    if isinstance(node, cst.Name):
+        return {"True": "select", "False": "joined", "None": "noload"}.get(node.value)
+    return "unknown"
+
+
+def _alembic_index(call: cst.Call) -> list[Any] | None:
+    """`op.create_index("ix", "users", ["email"])` -> ["users", ["email"]]."""
+    args = [a.value for a in call.args if a.keyword is None]
+    kwargs = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    table = kwargs.get("table_name", args[1] if len(args) > 1 else None)
+    columns = kwargs.get("columns", args[2] if len(args) > 2 else None)
+    if not isinstance(table, cst.SimpleString) or not isinstance(columns, (cst.List, cst.Tuple)):
+        return None
+    names = [e.value.evaluated_value for e in columns.elements if isinstance(e.value, cst.SimpleString)]
+    return [table.evaluated_value, [n for n in names if isinstance(n, str)]]
 
 
 def _desc_key(desc: Desc) -> str:

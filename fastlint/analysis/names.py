@@ -110,6 +110,8 @@ class ModuleNames:
         self.imports: dict[str, str] = {}
         self.star_imports: list[str] = []
         self.defined: set[str] = set()
+        #: module-level `NAME = <expression>` (single assignments), for names used above them
+        self.values: dict[str, cst.BaseExpression] = {}
         self._read(module.body, package)
 
     def _read(self, body: object, package: str) -> None:
@@ -148,5 +150,11 @@ class ModuleNames:
         elif isinstance(small, cst.Assign):
             for t in small.targets:
                 _assigned_names(t.target, self.defined)
+            if len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                name = small.targets[0].target.value
+                if name in self.values:
+                    self.values[name] = None  # type: ignore[assignment]  # assigned twice: no single value
+                else:
+                    self.values[name] = small.value
         elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
             _assigned_names(small.target, self.defined)

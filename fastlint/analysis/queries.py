@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fastlint.analysis import known
 from fastlint.analysis.index import ProjectIndex
 from fastlint.analysis.model import Desc
 from fastlint.conditions import FALSE, TRUE, Cond
@@ -35,13 +36,25 @@ DATA_METHODS = frozenset(
 )
 
 
+#: Kinds that data methods do produce (query chains and results): never pruned by method name.
+_CHAIN_KINDS = frozenset(
+    {known.QUERY, known.SELECT, known.RESULT, known.SCALAR_RESULT, known.ROWS, known.ROW, known.CURSOR, known.COLUMN}
+)
+
+
 def has_kind(desc: Desc, kinds: Iterable[str]) -> Cond:
     """The value described by `desc` may be one of `kinds` (see `fastlint.analysis.known`)."""
     if desc is None:
         return FALSE
-    if desc[0] == "call" and desc[1] is not None and desc[1][0] == "attr" and desc[1][2] in DATA_METHODS:
-        return FALSE
     wanted = sorted(kinds)
+    if (
+        desc[0] == "call"
+        and desc[1] is not None
+        and desc[1][0] == "attr"
+        and desc[1][2] in DATA_METHODS
+        and not set(wanted) & _CHAIN_KINDS
+    ):
+        return FALSE
     if len(_EXTERNAL._memo) > _EXTERNAL_MEMO_LIMIT:
         _EXTERNAL._memo.clear()
     decided = _EXTERNAL.has_kind(desc, wanted)
@@ -95,3 +108,48 @@ def calls_into(function: str, prefixes: Iterable[str], depth: int = 1) -> Cond:
     """`function` (or a project function it calls, to `depth` calls) calls a name starting with one
     of `prefixes`, or a method whose name ends like one (a prefix ``.stamp`` matches ``x.stamp``)."""
     return Cond.atom("calls_into", function, sorted(prefixes), depth)
+
+
+def is_column_of(owner: Desc, name: str) -> Cond:
+    """`owner.name` is a mapped column, `owner` being a mapped class (or an instance of one)."""
+    return FALSE if owner is None else Cond.atom("column_of", owner, name)
+
+
+def is_unique_column_of(owner: Desc, name: str) -> Cond:
+    """`name` is a primary-key or unique column of the entity `owner` is or selects."""
+    return FALSE if owner is None else Cond.atom("unique_column_of", owner, name)
+
+
+def is_unique_class_column(owner: Desc, name: str) -> Cond:
+    """`owner` is a mapped class (not an instance of one) and `name` its unique column."""
+    return FALSE if owner is None else Cond.atom("unique_class_column_of", owner, name)
+
+
+def is_indexed_column_of(owner: Desc, name: str) -> Cond:
+    """`name` leads an index of the entity `owner` is or selects."""
+    return FALSE if owner is None else Cond.atom("indexed_column_of", owner, name)
+
+
+def is_lazy_relationship_of(owner: Desc, name: str) -> Cond:
+    """`owner.name` is a lazily loaded relationship of `owner`'s entity."""
+    return FALSE if owner is None else Cond.atom("lazy_relationship_of", owner, name)
+
+
+def is_unique_column(entity: str, column: str) -> Cond:
+    """`entity.column` is a primary key or unique: a filter on it bounds the result to one row."""
+    return Cond.atom("unique_column", entity, column)
+
+
+def is_indexed_column(entity: str, column: str) -> Cond:
+    """`entity.column` leads some index (see `ProjectIndex.is_indexed_column`)."""
+    return Cond.atom("indexed_column", entity, column)
+
+
+def is_lazy_relationship(entity: str, name: str) -> Cond:
+    """`entity.name` is a relationship loaded lazily on access."""
+    return Cond.atom("lazy_relationship", entity, name)
+
+
+def is_constant(qualname: str) -> Cond:
+    """The global `qualname` is bound to a literal at module level (possibly in another module)."""
+    return Cond.atom("constant", qualname)

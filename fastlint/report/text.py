@@ -49,6 +49,14 @@ def render(result: Any, registry: Any, options: ReportOptions, fmt: str = "text"
                 color=color,
             )
         )
+        lines.append(
+            _paint(
+                f"SQL strings: {stats.get('sql_found', 0)} found at sinks, {stats.get('sql_parsed', 0)} parsed, "
+                f"{stats.get('sql_skipped', 0)} skipped (not parseable)",
+                _DIM,
+                color=color,
+            )
+        )
     if not options.quiet:
         if lines:
             lines.append("")

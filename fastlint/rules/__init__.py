@@ -10,6 +10,16 @@ from fastlint.rules.sessions.global_db_session import GlobalDbSession
 from fastlint.rules.sessions.manual_session_in_route import ManualSessionInRoute
 from fastlint.rules.sessions.request_session_in_background_task import RequestSessionInBackgroundTask
 from fastlint.rules.sessions.session_dependency_without_finally import SessionDependencyWithoutFinally
+from fastlint.rules.sql.cartesian_join import CartesianJoin
+from fastlint.rules.sql.count_via_len import CountViaLen
+from fastlint.rules.sql.n_plus_one import NPlusOne
+from fastlint.rules.sql.offset_pagination import OffsetPagination
+from fastlint.rules.sql.python_operator_in_filter import PythonOperatorInFilter
+from fastlint.rules.sql.select_star import SelectStar
+from fastlint.rules.sql.sql_string_building import SqlStringBuilding
+from fastlint.rules.sql.unbounded_page_size import UnboundedPageSize
+from fastlint.rules.sql.unbounded_query import UnboundedQuery
+from fastlint.rules.sql.unindexed_filter_column import UnindexedFilterColumn
 
 ALL_RULES: tuple[type[RuleInfo], ...] = (
     SyntaxError_,
@@ -20,4 +30,14 @@ ALL_RULES: tuple[type[RuleInfo], ...] = (
     EnginePerCall,
     RequestSessionInBackgroundTask,
     CreateAllAtRuntime,
+    SelectStar,
+    OffsetPagination,
+    SqlStringBuilding,
+    UnboundedQuery,
+    UnboundedPageSize,
+    NPlusOne,
+    UnindexedFilterColumn,
+    CartesianJoin,
+    PythonOperatorInFilter,
+    CountViaLen,
 )

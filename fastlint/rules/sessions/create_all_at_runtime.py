@@ -68,7 +68,7 @@ class CreateAllAtRuntime(Rule):
         self._command_depth = 0
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self._command_depth or _is_cli_command(self.ctx.model.function):
+        if self._command_depth or _is_cli_command(self.ctx.model.defining):
             self._command_depth += 1
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:

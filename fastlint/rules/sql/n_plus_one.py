@@ -1,0 +1,336 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from fastlint import sql
+from fastlint.analysis import known, queries
+from fastlint.analysis.chains import chain_calls, chain_root, looks_like_query_chain, method_name
+from fastlint.conditions import TRUE, Cond
+from fastlint.rule import Rule
+
+#: Calls that run a statement (the outermost call of the chain is reported).
+_EXECUTING = frozenset({"execute", "scalars", "scalar", "get", "exec", "all", "first", "one", "one_or_none",
+                        "scalar_one", "scalar_one_or_none", "fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one",
+                        "fetch_val", "count"})
+_LOADERS = frozenset({"selectinload", "joinedload", "subqueryload", "immediateload", "contains_eager", "raiseload",
+                      "noload", "defaultload", "lazyload", "load_only", "Load"})
+
+
+class _Loop:
+    __slots__ = ("names", "iterable", "reported")
+
+    def __init__(self, names: set[str], iterable: cst.BaseExpression | None) -> None:
+        self.names = names
+        self.iterable = iterable
+        self.reported: set[str] = set()
+
+
+class NPlusOne(Rule):
+    """A query runs once per item of a loop (N+1 queries), explicitly or through a lazy relationship.
+
+    ## Why is this bad?
+    Loading 100 orders and then, for each, querying its customer makes 101 round trips to the
+    database where one or two would do. Each costs network latency and a statement execution, so
+    an endpoint that is fast on a test database with 5 rows takes seconds with 500. Lazy
+    relationships hide the same loop: `order.customer` in a loop runs one `SELECT` per order (and
+    with `AsyncSession` it raises instead).
+
+    Load what the loop needs before it: one query with `where(Model.id.in_(ids))`, a join, or an
+    eager-loading option on the query that produced the items (`selectinload(Order.customer)`,
+    `joinedload(...)`). fastlint reports (1) a query run inside a `for` loop or comprehension whose
+    statement uses the loop variable, and (2) reading a relationship that loads lazily on each item
+    of a query result in a loop, when the query (visible in the same function) has no loader
+    option for it. Not reported: loops over literal lists and tuples; batches (`col.in_(chunk)` in
+    a loop over chunks, or fixed-size pages `.offset(o).limit(500)`, are the fix); one
+    `UPDATE`/`DELETE`/`INSERT` per item (a write pattern); migrations and tests.
+
+    ## Example
+    ```python
+    from sqlalchemy import select
+
+
+    def order_totals(session, user_ids: list[int]):
+        totals = {}
+        for user_id in user_ids:
+            totals[user_id] = session.scalar(select(Order.total).where(Order.user_id == user_id))
+        return totals
+    ```
+
+    ## Use instead
+    ```python
+    from sqlalchemy import select
+
+
+    def order_totals(session, user_ids: list[int]):
+        rows = session.execute(select(Order.user_id, Order.total).where(Order.user_id.in_(user_ids)))
+        return dict(rows.all())
+    ```
+
+    ## References
+    - [SQLAlchemy: relationship loading techniques](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html)
+    - [SQLAlchemy: the N+1 problem and selectin loading](https://docs.sqlalchemy.org/en/20/orm/queryguide/relationships.html#the-zen-of-joined-eager-loading)
+    """
+
+    code = "FL206"
+    name = "n-plus-one"
+    message = "`{what}` runs one query per item of the loop over `{iterable}`"
+    fix_hint = "{fix}"
+    requires = ("for ",)
+
+    def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self._loops: list[_Loop] = []
+        self._handled: set[int] = set()
+
+    # -- loops ---------------------------------------------------------------------------------
+    def visit_For(self, node: cst.For) -> None:
+        self._loops.append(_Loop(_targets(node.target), None if _literal(node.iter) else node.iter))
+
+    def leave_For(self, node: cst.For) -> None:
+        self._loops.pop()
+
+    def _enter_comprehension(self, node: cst.BaseComp) -> None:
+        names: set[str] = set()
+        iterable = None
+        comp = node.for_in
+        while comp is not None:
+            if not _literal(comp.iter):
+                names |= _targets(comp.target)
+                iterable = iterable or comp.iter
+            comp = comp.inner_for_in
+        self._loops.append(_Loop(names, iterable))
+
+    def _leave_comprehension(self, node: cst.BaseComp) -> None:
+        self._loops.pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_comprehension  # type: ignore[assignment]
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension  # type: ignore[assignment]
+
+    def _used(self, expr: cst.BaseExpression, depth: int = 0) -> set[str]:
+        """Names the statement depends on, through the variables it was built in
+        (`stmt = select(M).where(M.id == oid)` in the loop, then `session.scalars(stmt)`)."""
+        names = _names(expr, batch_ok=True)
+        if depth < 3:
+            for name in list(names):
+                for bound in self.ctx.model.values_of(name):
+                    if isinstance(bound, cst.BaseExpression):
+                        names |= self._used(bound, depth + 1)
+        return names
+
+    def _loop_using(self, names: set[str]) -> _Loop | None:
+        for loop in reversed(self._loops):
+            if loop.iterable is not None and loop.names & names:
+                return loop
+        return None
+
+    # -- (1) a query per iteration ---------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self._loops or id(node) in self._handled or self.ctx.is_test or self.ctx.is_migration:
+            return
+        if method_name(node) not in _EXECUTING:
+            return
+        calls = list(chain_calls(node))
+        self._handled.update(id(c) for c in calls)
+        if any(_writes(a.value) for c in calls for a in c.args):
+            return  # one UPDATE/DELETE/INSERT per item is a write pattern, not the N+1 read
+        used: set[str] = set()
+        for call in calls:
+            for arg in call.args:
+                used |= self._used(arg.value)
+        loop = self._loop_using(used)
+        if loop is None:
+            return
+        root = chain_root(node)
+        desc = self.ctx.model.describe(root)
+        runs = queries.has_kind(desc, known.SESSIONS | {known.CONNECTION, known.ASYNC_CONNECTION, known.CURSOR})
+        site = self.ctx.sql.site(node)
+        if site is not None and any(v.statements and sql.statement_kinds(v.statements)[0] == "select" for v in site.variants):
+            runs = TRUE  # raw SQL read (asyncpg `fetchrow("... $1", v)`, a cursor, `text(...)`)
+        elif desc is None and looks_like_query_chain(node):
+            runs = TRUE
+        if runs.is_false:
+            return
+        self.report(
+            node,
+            when=runs,
+            what=self.ctx.snippet(node, limit=50),
+            iterable=self.ctx.snippet(loop.iterable),
+            fix="Load the rows for all items in one query before the loop (`where(X.id.in_(ids))`, a join)",
+        )
+
+    # -- (2) a lazy relationship read on each item -----------------------------------------------
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if not self._loops or not isinstance(node.value, cst.Name) or self.ctx.is_test:
+            return
+        name = node.value.value
+        loop = self._loop_using({name})
+        if loop is None or node.attr.value in loop.reported:
+            return
+        item = self.ctx.model.resolve_name(name)
+        if item is None or item[0] != "iter" or loop.iterable is None:
+            return
+        options = self._loader_options(loop.iterable)
+        if options is None or node.attr.value in options or "*" in options:
+            return
+        lazy = queries.is_lazy_relationship_of(item, node.attr.value)
+        if lazy.is_false:
+            return
+        loop.reported.add(node.attr.value)
+        self.report(
+            node,
+            when=lazy,
+            what=f"{name}.{node.attr.value}",
+            iterable=self.ctx.snippet(loop.iterable),
+            fix=f"Add an eager-loading option to the query: `.options(selectinload(<Model>.{node.attr.value}))`",
+        )
+
+    def _loader_options(self, expr: cst.BaseExpression, depth: int = 0) -> set[str] | None:
+        """Relationship names the iterated query loads eagerly. None when the query is not built
+        in this function: a helper may load what it likes, so nothing is reported."""
+        if depth > 4:
+            return None
+        if isinstance(expr, cst.Name):
+            return self._each_binding(expr.value, self._loader_options, depth)
+        calls = list(chain_calls(expr))
+        in_chain = set().union(*(self._loaded_through(a.value) for c in calls for a in c.args)) if calls else set()
+        for call in calls:
+            name = method_name(call)
+            if name == "query":
+                return in_chain
+            if name in ("scalars", "execute", "exec") and call.args:
+                statement = self._statement_loaders(call.args[0].value, depth + 1)
+                return None if statement is None else in_chain | statement
+        root = chain_root(expr)
+        if calls and isinstance(root, cst.Name):  # `result.scalars().all()`: follow `result`
+            return self._loader_options(root, depth + 1)
+        return None
+
+    def _statement_loaders(self, expr: cst.BaseExpression, depth: int) -> set[str] | None:
+        if depth > 4:
+            return None
+        if isinstance(expr, cst.Name):
+            return self._each_binding(expr.value, self._statement_loaders, depth)
+        found = _loaded(expr) | set().union(*(self._loaded_through(a.value) for c in chain_calls(expr) for a in c.args))
+        root = chain_root(expr)
+        if isinstance(root, cst.Name) and self.ctx.model.values_of(root.value):  # `stmt.options(...)`
+            earlier = self._each_binding(root.value, self._statement_loaders, depth)
+            found |= earlier or set()
+        return found
+
+    def _loaded_through(self, value: cst.BaseExpression) -> set[str]:
+        """Loader options in an argument, also through a variable (`opts = [selectinload(...)]`,
+        then `.options(*opts)`)."""
+        found = _loaded(value)
+        if isinstance(value, cst.Name):
+            for bound in self.ctx.model.values_of(value.value):
+                if isinstance(bound, cst.BaseExpression):
+                    found |= _loaded(bound)
+        return found
+
+    def _each_binding(self, name: str, follow, depth: int) -> set[str] | None:  # type: ignore[no-untyped-def]
+        values = [v for v in self.ctx.model.values_of(name) if isinstance(v, cst.BaseExpression)]
+        if not values:
+            return None
+        found: set[str] = set()
+        for value in values:
+            sub = follow(value, depth + 1)
+            if sub is None:
+                return None
+            found |= sub
+        return found
+
+
+def _loaded(expr: cst.BaseExpression) -> set[str]:
+    """Attribute names named in loader options: `selectinload(User.posts).joinedload(Post.tags)`,
+    `joinedload("posts")`, `selectinload("*")`; also inside `select(...)`/`.options(...)` chains."""
+    out: set[str] = set()
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            callee = node.func.attr.value if isinstance(node.func, cst.Attribute) else node.func.value if isinstance(node.func, cst.Name) else None
+            if callee in _LOADERS:
+                for arg in node.args:
+                    if isinstance(arg.value, cst.Attribute):
+                        out.add(arg.value.attr.value)
+                    elif isinstance(arg.value, cst.SimpleString) and isinstance(arg.value.evaluated_value, str):
+                        out.add(arg.value.evaluated_value.split(".")[-1])
+            stack.append(node.func)
+            stack.extend(a.value for a in node.args)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif isinstance(node, (cst.List, cst.Tuple)):
+            stack.extend(e.value for e in node.elements)
+    return out
+
+
+def _targets(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: set[str] = set()
+        for el in target.elements:
+            out |= _targets(el.value)
+        return out
+    return set()
+
+
+def _literal(iterable: cst.BaseExpression) -> bool:
+    """A fixed, small collection written in the code: not N+1."""
+    return isinstance(iterable, (cst.List, cst.Tuple, cst.Set, cst.SimpleString)) or (
+        isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range"
+        and all(isinstance(a.value, cst.Integer) for a in iterable.args)
+    )
+
+
+_WRITES = frozenset({"update", "delete", "insert"})
+#: A loop variable used only here makes a batch, not an N+1: `.in_(chunk)`, or pages of a fixed
+#: size (`for offset in range(0, total, 500): ... .offset(offset).limit(500)`).
+_BATCH_ARGS = frozenset({"in_", "not_in", "offset", "limit", "slice"})
+
+
+def _writes(expr: cst.BaseExpression) -> bool:
+    """A write statement: `update(M)...`, `delete(M)...`, `insert(M)...`, `table.update()`."""
+    for call in chain_calls(expr):
+        func = call.func
+        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        if name in _WRITES or name == "values":
+            return True
+    return False
+
+
+def _names(expr: cst.CSTNode, batch_ok: bool = False) -> set[str]:
+    """Names an expression reads. With `batch_ok`, the argument of `.in_(...)` is left out: a
+    loop over chunks that queries `col.in_(chunk)` is the batched fix, not an N+1."""
+    out: set[str] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            out.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif isinstance(node, cst.Call):
+            stack.append(node.func)
+            if batch_ok and isinstance(node.func, cst.Attribute) and node.func.attr.value in _BATCH_ARGS:
+                continue
+            stack.extend(a.value for a in node.args)
+        elif isinstance(node, (cst.Comparison,)):
+            stack.append(node.left)
+            stack.extend(c.comparator for c in node.comparisons)
+        elif isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, cst.UnaryOperation):
+            stack.append(node.expression)
+        elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            stack.extend(e.value for e in node.elements)
+        elif isinstance(node, cst.Dict):  # bind parameters: `{"id": v}`
+            stack.extend(e.value for e in node.elements if isinstance(e, cst.DictElement))
+        elif isinstance(node, cst.Subscript):
+            stack.append(node.value)
+            stack.extend(s.slice.value for s in node.slice if isinstance(s.slice, cst.Index))
+        elif isinstance(node, cst.FormattedString):
+            stack.extend(p.expression for p in node.parts if isinstance(p, cst.FormattedStringExpression))
+        elif isinstance(node, cst.Await):
+            stack.append(node.expression)
+    return out

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from fastlint.analysis import queries
+from fastlint.rule import Rule
+
+DEFAULT_NAMES = (
+    "limit",
+    "page_size",
+    "pagesize",
+    "per_page",
+    "size",
+    "take",
+    "max_results",
+    "max_items",
+    "page_limit",
+    "count",
+    "top",
+    "first",
+    "batch_size",
+)
+_BOUNDS = frozenset({"le", "lt", "max_value", "maximum"})
+
+
+@dataclass(frozen=True)
+class Options:
+    #: parameter names that set a page size (compared case-insensitively)
+    names: tuple[str, ...] = DEFAULT_NAMES
+    #: the upper bound the fix proposes (issue #7 adds the fix)
+    max_page_size: int = 100
+
+
+class UnboundedPageSize(Rule):
+    """A route parameter that sets a page size is an integer with no upper bound.
+
+    ## Why is this bad?
+    `?limit=10000000` is one request away: the endpoint loads and serialises that many rows, holds
+    them in memory, and ties up a worker and a database connection for as long as it takes. A
+    page size the client controls needs a maximum that the framework enforces before your code
+    runs.
+
+    Bound it: `limit: int = Query(50, ge=1, le=100)`,
+    `limit: Annotated[int, Query(ge=1, le=100)] = 50`, `conint(le=100)` or `Field(le=100)`.
+    Not reported: parameters whose type enumerates the allowed values (`Literal[10, 50, 100]`, an
+    `Enum`), and parameters a dependency fills (`limit: int = Depends(get_limit)`: the dependency's
+    own query parameter is the one to bound). Names are compared without case or underscores
+    (`pageSize` is `page_size`).
+
+    ## Example
+    ```python
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+
+    @app.get("/items")
+    def list_items(limit: int = 100):
+        return []
+    ```
+
+    ## Use instead
+    ```python
+    from typing import Annotated
+
+    from fastapi import FastAPI, Query
+
+    app = FastAPI()
+
+
+    @app.get("/items")
+    def list_items(limit: Annotated[int, Query(ge=1, le=100)] = 50):
+        return []
+    ```
+
+    ## Options
+    - `names` (list of strings): the parameter names that set a page size. Default: `limit`,
+      `page_size`, `pagesize`, `per_page`, `size`, `take`, `max_results`, `max_items`,
+      `page_limit`, `count`, `top`, `first`, `batch_size`.
+    - `max-page-size` (integer, default 100): the bound the automatic fix will propose.
+
+    ## References
+    - [FastAPI: query parameters and numeric validations](https://fastapi.tiangolo.com/tutorial/query-params-str-validations/)
+    - [OWASP API Security: unrestricted resource consumption (API4:2023)](https://owasp.org/API-Security/editions/2023/en/0xa4-unrestricted-resource-consumption/)
+    """
+
+    code = "FL205"
+    name = "unbounded-page-size"
+    message = "Page-size parameter `{param}` has no upper bound: a client can ask for every row"
+    fix_hint = "Bound it: `{param}: Annotated[int, Query(ge=1, le={bound})]`"
+    Options = Options
+    requires = ("def ",)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.ctx.is_test:
+            return
+        names = {_normal(n) for n in self.options.names}
+        function = self.ctx.model.defining
+        if function is None or function.kind != "function":
+            return
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if _normal(param.name.value) not in names:
+                continue
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            if _injected(annotation, param.default):
+                continue  # filled by a dependency, whose own query parameter is checked there
+            if not _is_int(annotation, param.default) or _bounded(annotation) or _bounded(param.default):
+                continue
+            self.report(
+                param.name,
+                when=queries.is_entry_point(function.qualname),
+                param=param.name.value,
+                bound=self.options.max_page_size,
+            )
+
+
+def _normal(name: str) -> str:
+    """`page_size`, `pageSize`, `page-size` and `PAGESIZE` are the same name."""
+    return name.replace("_", "").replace("-", "").lower()
+
+
+def _injected(annotation: cst.BaseExpression | None, default: cst.BaseExpression | None) -> bool:
+    def is_dep(node: cst.BaseExpression | None) -> bool:
+        return isinstance(node, cst.Call) and _name(node.func) in ("Depends", "Security")
+
+    if is_dep(default):
+        return True
+    if isinstance(annotation, cst.Subscript) and _name(annotation.value) == "Annotated":
+        return any(isinstance(el.slice, cst.Index) and is_dep(el.slice.value) for el in annotation.slice)
+    return False
+
+
+def _name(node: cst.BaseExpression | None) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def _is_int(annotation: cst.BaseExpression | None, default: cst.BaseExpression | None) -> bool:
+    """An integer parameter: `int`, `Optional[int]`, `int | None`, `Annotated[int, ...]`,
+    `conint(...)`, or unannotated with an integer default (`= 100`, `= Query(100)`)."""
+    if annotation is None:
+        if isinstance(default, cst.Integer):
+            return True
+        if isinstance(default, cst.Call) and default.args and isinstance(default.args[0].value, cst.Integer):
+            return _name(default.func) in ("Query", "Field", "Path", "Body")
+        return False
+    if isinstance(annotation, cst.SimpleString):
+        text = annotation.evaluated_value
+        return isinstance(text, str) and text.replace(" ", "") in ("int", "Optional[int]", "int|None")
+    if _name(annotation) in ("int", "PositiveInt", "NonNegativeInt", "conint"):
+        return True
+    if isinstance(annotation, cst.Call):
+        return _name(annotation.func) == "conint"
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        sides = [annotation.left, annotation.right]
+        return any(_is_int(s, None) for s in sides) and all(_is_int(s, None) or _name(s) == "None" for s in sides)
+    if isinstance(annotation, cst.Subscript) and _name(annotation.value) in ("Optional", "Annotated"):
+        first = annotation.slice[0].slice
+        return isinstance(first, cst.Index) and _is_int(first.value, None)
+    if isinstance(annotation, cst.Subscript) and _name(annotation.value) == "Union":
+        members = [el.slice.value for el in annotation.slice if isinstance(el.slice, cst.Index)]
+        return any(_is_int(m, None) for m in members) and all(_is_int(m, None) or _name(m) == "None" for m in members)
+    return False
+
+
+def _bounded(node: cst.BaseExpression | None) -> bool:
+    """`Query(le=...)`, `Field(lt=...)`, `conint(le=...)`, `Le(...)`/`Lt(...)`/`Interval(le=...)`
+    (annotated-types), or such a marker inside `Annotated[...]`; `Literal[...]` enumerates."""
+    if node is None:
+        return False
+    if isinstance(node, cst.Call):
+        if _name(node.func) in ("Le", "Lt"):
+            return True
+        return any(
+            a.keyword is not None and a.keyword.value in _BOUNDS and not (isinstance(a.value, cst.Name) and a.value.value == "None")
+            for a in node.args
+        )
+    if isinstance(node, cst.Subscript):
+        if _name(node.value) == "Literal":
+            return True
+        return any(isinstance(el.slice, cst.Index) and _bounded(el.slice.value) for el in node.slice)
+    return False
