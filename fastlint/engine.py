@@ -145,16 +145,25 @@ def walk(
     enter: dict[type, list[Callable[[Any], Any]]],
     leave: dict[type, list[Callable[[Any], Any]]],
     order: list[cst.CSTNode] | None = None,
+    on_error: Callable[[Callable[[Any], Any], Exception], None] | None = None,
 ) -> None:
     """Pre-order walk calling `enter[type]` before and `leave[type]` after each node's children.
-    If `order` is given, every entered node is appended to it (its index is the node's ordinal)."""
+    If `order` is given, every entered node is appended to it (its index is the node's ordinal).
+    A handler that raises is passed to `on_error` (which may remove it) and the walk goes on;
+    without `on_error` the exception propagates."""
     stack: list[Any] = [root]
     record = order.append if order is not None else None
     while stack:
         item = stack.pop()
         if type(item) is tuple:
-            for fn in leave[type(item[0])]:
-                fn(item[0])
+            node = item[0]
+            for fn in leave[type(node)]:
+                try:
+                    fn(node)
+                except Exception as exc:
+                    if on_error is None:
+                        raise
+                    on_error(fn, exc)
             continue
         if record is not None:
             record(item)
@@ -162,7 +171,12 @@ def walk(
         handlers = enter.get(cls)
         if handlers:
             for fn in handlers:
-                fn(item)
+                try:
+                    fn(item)
+                except Exception as exc:
+                    if on_error is None:
+                        raise
+                    on_error(fn, exc)
         if cls in leave:
             stack.append((item,))
         children = _children(item)
@@ -330,10 +344,10 @@ def lint_source(
     ctx = FileContext(path=job.display_path, relpath=job.relpath, source=text, module=module, model=model, settings=settings)
     instances = [setup.rule(ctx, setup.options) for setup in rules]
     failed: dict[int, BaseException] = {}
-    enter, leave = _dispatch(model, instances, failed)
+    enter, leave, on_error = _dispatch(model, instances, failed)
     order: list[cst.CSTNode] = []
     try:
-        walk(module, enter, leave, order)
+        walk(module, enter, leave, order, on_error)
     except Exception as exc:  # noqa: BLE001 - a bug in the semantic model: report it, keep the run going
         result.internal_error = True
         result.diagnostics.append(
@@ -386,6 +400,13 @@ def lint_source(
     waiting = [(rule, report, residual) for rule, report, residual in reports if residual[0] != "T"]
     if waiting:
         result.pending = _pending(order, waiting)
+        walked = {id(n) for n in order} if len(result.pending) < len(waiting) else None
+        if walked is not None:  # reported at nodes the walk does not enter: place them now
+            for rule, report, residual in waiting:
+                if id(report.node) in walked:
+                    continue
+                for diagnostic in materialize(text, module, job.display_path, [(rule, report)], local):
+                    result.pending.append(PendingFinding(rule.code, -1, report.message, report.hint, (), residual, diagnostic))
         result.source_path = job.path
         result.digest = _digest(text)
     return result
@@ -512,6 +533,8 @@ class PendingFinding:
     #: message fields; a quoted node is ("\0node", ordinal, suffix, limit)
     fields: tuple[tuple[str, Any], ...]
     condition: Expr
+    #: already placed (a node the walk does not enter, e.g. a parameter's name): used as is
+    placed: Diagnostic | None = None
 
 
 def _pending(order: Sequence[cst.CSTNode], waiting: Sequence[tuple[Rule, Report, Expr]]) -> list[PendingFinding]:
@@ -558,6 +581,10 @@ def materialize_pending(
         module = parse_source(text)
     except SourceError:
         return []
+    placed = [f.placed for f in confirmed if f.placed is not None]
+    confirmed = [f for f in confirmed if f.placed is None]
+    if not confirmed:
+        return placed
     wanted = {f.ordinal for f in confirmed}
     for f in confirmed:
         wanted.update(v[1] for _, v in f.fields if isinstance(v, tuple) and v and v[0] == "\0node")
@@ -577,7 +604,7 @@ def materialize_pending(
             else:
                 fields[key] = v
         items.append((rules[f.code], Report(node, f.message, f.hint, fields, TRUE)))
-    return materialize(text, module, result.path, items, index)
+    return placed + materialize(text, module, result.path, items, index)
 
 
 def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3) -> FileResult:
@@ -619,28 +646,31 @@ def _lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_dep
 
 def _dispatch(
     model: ModuleModel, rules: Sequence[Rule], failed: dict[int, BaseException]
-) -> tuple[dict[type, list[Callable[[Any], Any]]], dict[type, list[Callable[[Any], Any]]]]:
+) -> tuple[dict[type, list[Callable[[Any], Any]]], dict[type, list[Callable[[Any], Any]]], Callable[[Any, Exception], None]]:
+    """The walk's handler tables, and the error handler that isolates a failing rule: its
+    exception is recorded, and its handlers are removed for the rest of the file. An exception in
+    the semantic model itself is not isolated (every rule depends on it)."""
     enter: dict[type, list[Callable[[Any], Any]]] = {}
     leave: dict[type, list[Callable[[Any], Any]]] = {}
     # The model enters a node before the rules visit it and leaves it after they leave it.
     for node_cls, handler in model.enter_handlers.items():
         enter[node_cls] = [handler]
-    for i, rule in enumerate(rules):
+    for rule in rules:
         for node_cls, kind, attr in visitor_methods(type(rule)):
             table = enter if kind == "visit" else leave
-            table.setdefault(node_cls, []).append(_guard(i, getattr(rule, attr), failed))
+            table.setdefault(node_cls, []).append(getattr(rule, attr))
     for node_cls, handler in model.leave_handlers.items():
         leave.setdefault(node_cls, []).append(handler)
-    return enter, leave
+    index = {id(rule): i for i, rule in enumerate(rules)}
 
+    def on_error(fn: Any, exc: Exception) -> None:
+        owner = getattr(fn, "__self__", None)
+        if owner is None or id(owner) not in index:
+            raise exc
+        failed[index[id(owner)]] = exc
+        for table in (enter, leave):
+            for cls, handlers in table.items():
+                # new lists: the walk may be iterating over the old one right now
+                table[cls] = [h for h in handlers if getattr(h, "__self__", None) is not owner]
 
-def _guard(index: int, fn: Callable[[Any], Any], failed: dict[int, BaseException]) -> Callable[[Any], Any]:
-    def call(node: Any) -> None:
-        if index in failed:
-            return
-        try:
-            fn(node)
-        except Exception as exc:  # noqa: BLE001 - isolate the faulty rule
-            failed[index] = exc
-
-    return call
+    return enter, leave, on_error

@@ -85,6 +85,8 @@ class Piece:
     safe: bool  # an int()/len() cast, bind-placeholder building, or an identifier quoting call
     #: the global name the value is, when it is one (another module may bind it to a literal)
     ref: str | None = None
+    #: the value is a parameter of the enclosing function (it may come from a request)
+    param: bool = False
 
 
 @dataclass
@@ -157,7 +159,9 @@ class _Builder:
     def placeholder(self, node: cst.BaseExpression, numeric: bool = False) -> str:
         name = PLACEHOLDER.format(len(self.pieces))
         ref = ref_of(self.model.describe(node)) if isinstance(node, (cst.Name, cst.Attribute)) else None
-        self.pieces.append(Piece(name, node, self.is_constant(node), numeric or self.is_safe(node), ref))
+        bound = self.model.resolve_name(node.value) if isinstance(node, cst.Name) else None
+        param = bound is not None and bound[0] == "param"
+        self.pieces.append(Piece(name, node, self.is_constant(node), numeric or self.is_safe(node), ref, param))
         return name
 
     # what an interpolated value is
@@ -197,6 +201,8 @@ class _Builder:
             name = _call_name(node.func)
             if name in _SAFE_CALLS or _quotes_or_binds(name):
                 return True
+            if name in ("max", "min") and any(isinstance(a.value, (cst.Integer, cst.Float)) or self.is_safe(a.value, depth + 1) for a in node.args):
+                return True  # `max(0, int(x))`: a number
             if name in ("str", "repr") and len(node.args) == 1:
                 return self.is_safe(node.args[0].value, depth + 1)
             if name == "join" and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.SimpleString):
@@ -470,6 +476,8 @@ def select_stars(statement: Any) -> list[tuple[Any, str]]:
     for select in statement.find_all(exp.Select):
         if select.find_ancestor(exp.Select, exp.Exists, exp.Subquery) is not None:
             continue
+        if select.find_ancestor(exp.Create, exp.Insert) is not None:
+            continue  # `CREATE TABLE t AS SELECT *`, `INSERT INTO t SELECT *`: a copy, no caller
         table = _star_table(select, ctes, 0)
         if table is not None:
             out.append((select, table))
@@ -496,6 +504,8 @@ def _star_table(select: Any, ctes: dict[str, Any], depth: int) -> str | None:
             if source is None:
                 continue
             if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+                if _PLACEHOLDER_RE.search(source.name):
+                    continue  # `SELECT * FROM {table}`: a table chosen at run time, e.g. an export
                 cte = ctes.get(source.name.lower())
                 if cte is None:
                     return source.name
@@ -624,6 +634,11 @@ def placeholder_roles(statements: list[Any]) -> dict[str, str]:
 
     roles: dict[str, str] = {}
     for statement in statements:
+        if isinstance(statement, (exp.Set, exp.Pragma, exp.Create, exp.Alter, exp.Drop, exp.Command)):
+            # SET, PRAGMA and DDL cannot take bind parameters: a value there is "nobind"
+            for name in _PLACEHOLDER_RE.findall(statement.sql()):
+                roles[f"__fl_p{name}__"] = "nobind"
+            continue
         for literal in statement.find_all(exp.Literal):
             if literal.is_string:
                 for match in _PLACEHOLDER_RE.finditer(literal.this):

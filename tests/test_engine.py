@@ -188,3 +188,21 @@ def test_an_unexpected_failure_becomes_fl003_for_that_file(monkeypatch, tmp_path
     assert [d.code for d in result.diagnostics] == ["FL003"]
     assert "RecursionError: deep" in result.diagnostics[0].message
     assert result.internal_error
+
+
+def test_sqlglot_is_not_loaded_for_files_without_sql(tmp_path: Path) -> None:
+    """sqlglot runs only on strings that reach a sink and look like SQL."""
+    import subprocess
+    import sys
+
+    write(tmp_path, "app.py", "from fastapi import FastAPI\napp = FastAPI()\n@app.get('/')\ndef r(q: str):\n    return {'q': q.execute}\n")
+    write(tmp_path, "calls.py", "def f(cur):\n    cur.execute('not sql at all')\n    return cur.fetch_all('ls -la')\n")
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from fastlint.cli import cli\n"
+        f"CliRunner().invoke(cli, ['check', '--isolated', '--jobs', '1', {str(tmp_path)!r}])\n"
+        "print('sqlglot' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "False"

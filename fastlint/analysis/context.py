@@ -46,9 +46,18 @@ class FileContext:
 
         return SqlSites(self.model, getattr(self.settings, "sql_dialect", None))
 
+    @cached_property
+    def is_example(self) -> bool:
+        return paths.is_example_path(self.relpath)
+
     @property
     def is_application_code(self) -> bool:
-        return not (self.is_test or self.is_script or self.is_migration)
+        return not (self.is_test or self.is_script or self.is_migration or self.is_example)
+
+    @property
+    def is_support_code(self) -> bool:
+        """Tests, migrations and examples: code whose SQL and queries are not the service's."""
+        return self.is_test or self.is_migration or self.is_example
 
     @staticmethod
     def snippet(node: cst.CSTNode, suffix: str = "", limit: int = 40) -> NodeText:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fastlint.analysis import known
-from fastlint.analysis.model import Desc
+from fastlint.analysis.model import Desc, ref_of
 
 Kinds = frozenset[str]
 EMPTY: Kinds = frozenset()
@@ -273,6 +273,8 @@ class ProjectIndex:
         seen.add(cls)
         method = f"{cls}.{name}"
         if method in self.functions:
+            if self.functions[method].get("property"):
+                return self._function_result(method, called=True)  # `db.FlowRun` is what it returns
             return frozenset({"PF:" + method}), False
         facts = self.classes.get(cls)
         if facts is None:
@@ -733,6 +735,65 @@ class ProjectIndex:
                 return True
         return False
 
+    def is_unique_cover(self, entity: str, names: Sequence[str]) -> bool | None:
+        """Some unique key of `entity` (primary key, unique column or constraint) has all its
+        columns among `names`: filtering on all of them returns at most one row each."""
+        filtered = set(names)
+        if any(self.is_unique_column(entity, n) for n in filtered):
+            return True
+        chain = self._class_chain(entity)
+        if not chain:
+            return None if self.partial else False
+        keys = [n for cls in chain for n, c in self.classes[cls].get("columns", {}).items() if c["pk"]]
+        if keys and set(keys) <= filtered:
+            return True
+        return any(set(cols) <= filtered for cls in chain for cols in self.classes[cls].get("unique", ()))
+
+    def is_constant_value(self, desc: Desc) -> bool | None:
+        """A value fixed in the code, or a number: a module constant, or what a property,
+        method or function returns when every `return` is a literal (`db.timestamp_now` ->
+        "now()") or its return annotation is `int`/`float`/`bool`."""
+        if desc is None:
+            return False
+        if desc[0] == "const":
+            return True
+        if desc[0] == "ref" and self.is_constant(desc[1]):
+            return True
+        unknown = False
+        for fn in self._functions_behind(desc):
+            facts = self.functions[fn]
+            returns = facts.get("returns", [])
+            if returns and all(r is not None and r[0] == "const" for r in returns):
+                return True
+            annotation = facts.get("returns_annotation")
+            if annotation is not None and ref_of(annotation) in _NUMERIC:
+                return True
+        if self.partial and self.kinds(desc)[1]:
+            unknown = True
+        return None if unknown else False
+
+    def _functions_behind(self, desc: Desc) -> list[str]:
+        """The project functions that produce a value: the callee of a call, the property or
+        method an attribute names."""
+        if desc[0] == "call":
+            kinds = self.kinds(desc[1])[0]
+            return [k[3:] for k in kinds if k.startswith("PF:") and k[3:] in self.functions]
+        if desc[0] == "attr":
+            owner, name = self.kinds(desc[1])[0], desc[2]
+        elif desc[0] == "ref" and "." in desc[1]:
+            head, _, name = desc[1].rpartition(".")
+            owner = self.kinds(["ref", head])[0]
+        else:
+            return []
+        out = []
+        for kind in owner:
+            if kind.startswith(("PC:", "PI:")):
+                for cls in self._class_chain(kind[3:]):
+                    if f"{cls}.{name}" in self.functions:
+                        out.append(f"{cls}.{name}")
+                        break
+        return out
+
     def is_indexed_column(self, entity: str, name: str) -> bool | None:
         """The leading column of some index: primary key, unique, `index=True`, an `Index(...)` or
         constraint in `__table_args__`, or an Alembic `op.create_index` on the model's table."""
@@ -770,6 +831,44 @@ class ProjectIndex:
         if found is None:
             return None if self.partial else False
         return found["lazy"] in (None, "select")
+
+    def is_capped(self, fn: str, param: str, depth: int = 3) -> bool | None:
+        """The parameter is bounded by the code: `min(param, N)`, `if param > N: raise`, a slice
+        bound, here or in a project function it is passed to (up to `depth` calls)."""
+        facts = self.functions.get(fn)
+        if facts is None:
+            return None if self.partial else False
+        if param in facts.get("capped", ()) or param in facts.get("sliced", ()):
+            return True
+        if depth <= 0:
+            return False
+        undecided = False
+        for name, callee, where in facts.get("forwards", ()):
+            if name != param:
+                continue
+            kinds, unknown = self.kinds(callee)
+            undecided = undecided or unknown
+            for kind in kinds:
+                if not kind.startswith("PF:"):
+                    continue
+                target = self.functions.get(kind[3:])
+                if target is None:
+                    continue
+                names = [n for n, _ in target["params"]]
+                if isinstance(where, int):
+                    # a method called on an instance: its first parameter is the instance
+                    offset = 1 if target.get("class") and callee[0] == "attr" and names[:1] in (["self"], ["cls"]) else 0
+                    if where + offset >= len(names):
+                        continue
+                    inner = names[where + offset]
+                else:
+                    inner = where
+                if inner.lstrip("*") in names or inner in names:
+                    decided = self.is_capped(kind[3:], inner, depth - 1)
+                    if decided:
+                        return True
+                    undecided = undecided or decided is None
+        return None if (undecided and self.partial) else False
 
     def is_constant(self, qual: str, _depth: int = 0) -> bool | None:
         """`qual` is a module-level name bound to a literal (`DEFAULT_NAME = "default"`)."""
@@ -835,6 +934,15 @@ class ProjectIndex:
             return self.is_used_by_request_code(atom[1])
         if head == "called_by_route_in_module":
             return self.is_called_by_route_in_module(atom[1])
+        if head == "capped":
+            return self.is_capped(atom[1], atom[2])
+        if head == "unique_cover":
+            entity, unknown = self.entity_of(atom[1])
+            if entity is None:
+                return None if unknown else False
+            return self.is_unique_cover(entity, atom[2])
+        if head == "constant_value":
+            return self.is_constant_value(atom[1])
         if head == "constant":
             return self.is_constant(atom[1])
         if head == "column_of":
@@ -886,6 +994,9 @@ def _elements(kinds: Kinds) -> Kinds:
             if entity and base != known.RESULT:
                 out.update((f"{known.ROW}@{entity}", "PI:" + entity))
     return frozenset(out)
+
+
+_NUMERIC = frozenset({"builtins.int", "builtins.float", "builtins.bool"})
 
 
 def _instances(kinds: Kinds) -> Kinds:

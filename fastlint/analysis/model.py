@@ -154,6 +154,7 @@ class ModuleModel:
             cst.Yield: self._enter_yield,
             cst.Return: self._enter_return,
             cst.Name: self._enter_name,
+            cst.Subscript: self._enter_subscript,
             cst.Attribute: self._enter_attribute,
             cst.ExceptHandler: self._enter_except,
             cst.If: self._enter_if,
@@ -412,6 +413,7 @@ class ModuleModel:
             return
         if name == "__table_args__" and value is not None:
             facts["indexes"] = _table_arg_indexes(value)
+            facts["unique"] = _table_arg_indexes(value, unique_only=True)
             return
         kind = None
         call = value if isinstance(value, cst.Call) else None
@@ -507,6 +509,15 @@ class ModuleModel:
             "class": owner.qualname if owner.kind == "class" else None,
             "startup": any(_is_startup_decorator(d.decorator) for d in node.decorators),
             "entry": _entry_decorator(node.decorators),
+            "property": any(
+                isinstance(d.decorator, (cst.Name, cst.Attribute)) and dotted(d.decorator) in ("property", "cached_property", "functools.cached_property")
+                for d in node.decorators
+            ),
+            # parameter flow: params capped in the body (`min(limit, 100)`, `if limit > N: raise`),
+            # passed on to other calls ([param, callee, position or keyword]), or used as a slice bound
+            "capped": [],
+            "forwards": [],
+            "sliced": [],
         }
         self.summary["functions"][qual] = facts
         self._bind(name, ["ref", qual])
@@ -613,6 +624,11 @@ class ModuleModel:
         if self.current.kind == "module" and is_main_guard(node.test):
             self._main_bodies.add(id(node.body))
         self._enter_test(node)
+        facts = self._function_facts()
+        if facts is not None:
+            capped = _guarded_by_raise(node, self._params_of(facts))
+            if capped is not None and capped not in facts["capped"]:
+                facts["capped"].append(capped)
 
     def _enter_test(self, node: cst.If | cst.IfExp | cst.While) -> None:
         scope = self.current
@@ -653,6 +669,10 @@ class ModuleModel:
         desc = self.describe(node.value)
         for target in node.targets:
             self._bind_target(target.target, desc)
+            if isinstance(target.target, (cst.Tuple, cst.List)) and isinstance(node.value, cst.Call):
+                for el in target.target.elements:
+                    if isinstance(el.value, cst.Name):
+                        self._bind_value(el.value.value, node.value)  # "comes from this call"
             if isinstance(target.target, cst.Name):
                 self._bind_value(target.target.value, node.value)
                 if self.current.kind == "class":
@@ -749,6 +769,8 @@ class ModuleModel:
                 facts["method_calls"].append(func)
             if func is not None:
                 self._function_scope().call_sites.setdefault(_desc_key(func), []).append(node)
+        if facts is not None:
+            self._parameter_flow(node, func, facts)
         for arg in node.args:
             if arg.keyword is not None and arg.keyword.value in ("lifespan", "on_startup"):
                 values = [e.value for e in arg.value.elements] if isinstance(arg.value, (cst.List, cst.Tuple)) else [arg.value]
@@ -770,11 +792,32 @@ class ModuleModel:
             index = _alembic_index(node)
             if index is not None:
                 self.summary.setdefault("alembic_indexes", []).append(index)
+        elif method == "create_table" and target is not None and target.startswith("alembic.op"):
+            self.summary.setdefault("alembic_indexes", []).extend(_alembic_table_indexes(node))
         if method in known.ROUTE_REGISTRATIONS and isinstance(node.func, cst.Attribute):
             endpoint = _argument(node, known.ROUTE_REGISTRATIONS[method], "endpoint")
             if endpoint is not None:
                 receiver = self.describe(node.func.value)
                 self.summary["registrations"].append([method, receiver, self.describe(endpoint)])
+
+    def _params_of(self, facts: dict[str, Any]) -> set[str]:
+        return {name for name, _ in facts["params"]}
+
+    def _parameter_flow(self, node: cst.Call, func: Desc, facts: dict[str, Any]) -> None:
+        params = self._params_of(facts)
+        name = node.func.value if isinstance(node.func, cst.Name) else None
+        if name == "min":
+            for arg in node.args:
+                for inner in _names_in(arg.value):
+                    if inner in params and inner not in facts["capped"]:
+                        facts["capped"].append(inner)
+            return
+        if func is None or len(facts["forwards"]) >= 50:
+            return
+        for position, arg in enumerate(node.args):
+            if isinstance(arg.value, cst.Name) and arg.value.value in params and not arg.star:
+                where = arg.keyword.value if arg.keyword is not None else position
+                facts["forwards"].append([arg.value.value, func, where])
 
     def _function_scope(self) -> Scope:
         for scope in reversed(self.scopes):
@@ -806,6 +849,18 @@ class ModuleModel:
         facts = self._function_facts()
         if facts is not None and node.value is not None and len(facts["returns"]) < 20:
             facts["returns"].append(self.describe(node.value))
+
+    def _enter_subscript(self, node: cst.Subscript) -> None:
+        facts = self._function_facts()
+        if facts is None:
+            return
+        params = self._params_of(facts)
+        for element in node.slice:
+            if isinstance(element.slice, cst.Slice):
+                for bound in (element.slice.lower, element.slice.upper):
+                    for name in _names_in(bound) if bound is not None else ():
+                        if name in params and name not in facts["sliced"]:
+                            facts["sliced"].append(name)
 
     def _enter_name(self, node: cst.Name) -> None:
         if id(node) in self._skip_refs:
@@ -882,14 +937,19 @@ def _mentions(annotation: cst.BaseExpression, name: str) -> bool:
     return False
 
 
-def _table_arg_indexes(value: cst.BaseExpression) -> list[list[str]]:
+def _table_arg_indexes(value: cst.BaseExpression, unique_only: bool = False) -> list[list[str]]:
     """Column lists of `Index(...)`, `UniqueConstraint(...)` and `PrimaryKeyConstraint(...)` in
-    `__table_args__` (column names as strings, or `Model.col` / `col` references)."""
+    `__table_args__` or `op.create_table(...)` (column names as strings, or `Model.col` / `col`
+    references). With `unique_only`, only unique ones (`Index(..., unique=True)` included)."""
     out: list[list[str]] = []
     elements = value.elements if isinstance(value, (cst.Tuple, cst.List)) else [value]
     for el in elements:
         item = getattr(el, "value", el)
         if not isinstance(item, cst.Call) or _call_name(item) not in ("Index", "UniqueConstraint", "PrimaryKeyConstraint"):
+            continue
+        if unique_only and _call_name(item) == "Index" and not any(
+            a.keyword is not None and a.keyword.value == "unique" and _is_true(a.value) for a in item.args
+        ):
             continue
         args = [a.value for a in item.args if a.keyword is None]
         if _call_name(item) == "Index":
@@ -924,6 +984,26 @@ def _lazy_value(node: cst.BaseExpression) -> str | None:
     return "unknown"
 
 
+def _alembic_table_indexes(call: cst.Call) -> list[list[Any]]:
+    """Indexes `op.create_table("t", sa.Column("c", index=True), sa.UniqueConstraint("a", "b"))`
+    creates: [table, [columns]] for each (primary keys and unique columns included)."""
+    args = [a.value for a in call.args if a.keyword is None]
+    if not args or not isinstance(args[0], cst.SimpleString) or not isinstance(args[0].evaluated_value, str):
+        return []
+    table = args[0].evaluated_value
+    out: list[list[Any]] = []
+    for value in args[1:]:
+        if not isinstance(value, cst.Call):
+            continue
+        if _call_name(value) == "Column" and value.args and isinstance(value.args[0].value, cst.SimpleString):
+            flags = {a.keyword.value for a in value.args if a.keyword is not None and _is_true(a.value)}
+            if flags & {"index", "unique", "primary_key"}:
+                out.append([table, [value.args[0].value.evaluated_value]])
+        else:
+            out += [[table, cols] for cols in _table_arg_indexes(cst.Tuple([cst.Element(value)]))]
+    return out
+
+
 def _alembic_index(call: cst.Call) -> list[Any] | None:
     """`op.create_index("ix", "users", ["email"])` -> ["users", ["email"]]."""
     args = [a.value for a in call.args if a.keyword is None]
@@ -938,6 +1018,44 @@ def _alembic_index(call: cst.Call) -> list[Any] | None:
 
 def _desc_key(desc: Desc) -> str:
     return repr(desc)  # the same key as the index's memo (`index._key`)
+
+
+def _names_in(expr: cst.BaseExpression) -> list[str]:
+    """Plain names in an expression (through calls, arithmetic and unary minus)."""
+    out: list[str] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            out.append(node.value)
+        elif isinstance(node, cst.Call):
+            stack.extend(a.value for a in node.args)
+        elif isinstance(node, cst.BinaryOperation):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, cst.UnaryOperation):
+            stack.append(node.expression)
+    return out
+
+
+def _guarded_by_raise(node: cst.If, params: set[str]) -> str | None:
+    """`if limit > MAX: raise ...` (or `MAX < limit`): the parameter is capped."""
+    test = node.test
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    op = test.comparisons[0].operator
+    left, right = test.left, test.comparisons[0].comparator
+    name = None
+    if isinstance(op, (cst.GreaterThan, cst.GreaterThanEqual)) and isinstance(left, cst.Name):
+        name = left.value
+    elif isinstance(op, (cst.LessThan, cst.LessThanEqual)) and isinstance(right, cst.Name):
+        name = right.value
+    if name not in params:
+        return None
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    raises = any(
+        isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, cst.Raise) for s in stmt.body) for stmt in body
+    )
+    return name if raises else None
 
 
 def _is_string(node: cst.BaseExpression, value: str) -> bool:

@@ -153,3 +153,19 @@ def is_lazy_relationship(entity: str, name: str) -> Cond:
 def is_constant(qualname: str) -> Cond:
     """The global `qualname` is bound to a literal at module level (possibly in another module)."""
     return Cond.atom("constant", qualname)
+
+
+def is_capped(function: str, param: str) -> Cond:
+    """`function`'s parameter is bounded in code (`min(...)`, a raising guard, a slice bound),
+    in the function or in one it passes the parameter to."""
+    return Cond.atom("capped", function, param)
+
+
+def is_unique_cover(owner: Desc, columns: Iterable[str]) -> Cond:
+    """Filtering `owner`'s entity on all of `columns` matches at most one row (a unique key)."""
+    return FALSE if owner is None else Cond.atom("unique_cover", owner, sorted(set(columns)))
+
+
+def is_constant_value(desc: Desc) -> Cond:
+    """The value is fixed in the code, or a number (see `ProjectIndex.is_constant_value`)."""
+    return FALSE if desc is None else Cond.atom("constant_value", desc)

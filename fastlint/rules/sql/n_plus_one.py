@@ -17,12 +17,14 @@ _LOADERS = frozenset({"selectinload", "joinedload", "subqueryload", "immediatelo
 
 
 class _Loop:
-    __slots__ = ("names", "iterable", "reported")
+    __slots__ = ("names", "iterable", "reported", "exits")
 
     def __init__(self, names: set[str], iterable: cst.BaseExpression | None) -> None:
         self.names = names
         self.iterable = iterable
         self.reported: set[str] = set()
+        #: how many enclosing `if` bodies that end in return/raise/break (run at most once)
+        self.exits = 0
 
 
 class NPlusOne(Rule):
@@ -81,20 +83,71 @@ class NPlusOne(Rule):
         super().__init__(ctx, options)
         self._loops: list[_Loop] = []
         self._handled: set[int] = set()
+        self._bodies: dict[int, _Loop] = {}
+        self._exiting: set[int] = set()
+        self._assigned: set[int] = set()
 
     # -- loops ---------------------------------------------------------------------------------
     def visit_For(self, node: cst.For) -> None:
-        self._loops.append(_Loop(_targets(node.target), None if _literal(node.iter) else node.iter))
+        # the loop starts with its body: the iterable is evaluated once
+        fixed = self._fixed_size(node.iter)
+        self._bodies[id(node.body)] = _Loop(_targets(node.target), None if fixed else node.iter)
 
-    def leave_For(self, node: cst.For) -> None:
-        self._loops.pop()
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        loop = self._bodies.get(id(node))
+        if loop is not None:
+            self._loops.append(loop)
+        elif id(node) in self._exiting and self._loops:
+            self._loops[-1].exits += 1
+
+    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if self._bodies.pop(id(node), None) is not None:
+            self._loops.pop()
+        elif id(node) in self._exiting and self._loops:
+            self._loops[-1].exits -= 1
+
+    visit_SimpleStatementSuite = visit_IndentedBlock  # type: ignore[assignment]  # `for x in y: f(x)`
+    leave_SimpleStatementSuite = leave_IndentedBlock  # type: ignore[assignment]
+
+    def visit_If(self, node: cst.If) -> None:
+        # `if found: ...; return x` inside a loop runs at most once
+        body = node.body
+        if isinstance(body, cst.IndentedBlock) and body.body:
+            last = body.body[-1]
+            if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Return, cst.Raise, cst.Break)) for s in last.body):
+                self._exiting.add(id(body))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._assigned.add(id(target.target))
+
+    def _fixed_size(self, iterable: cst.BaseExpression, depth: int = 0) -> bool:
+        """A collection whose size the code or the schema fixes, not the data: a literal, a name
+        bound to one (also a module constant, and its `.items()`/`.keys()`/`.values()`), table
+        metadata (`table.columns`, `metadata.tables`), an inspector's `get_*()` results."""
+        if _literal(iterable):
+            return True
+        if depth > 3:
+            return False
+        if isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Attribute):
+            name = iterable.func.attr.value
+            if name in ("items", "keys", "values"):
+                return self._fixed_size(iterable.func.value, depth + 1)
+            if name.startswith("get_") and _mentions_inspector(iterable.func.value):
+                return True
+        if isinstance(iterable, cst.Attribute) and iterable.attr.value in _SCHEMA_COLLECTIONS:
+            return True
+        if isinstance(iterable, cst.Name):
+            values = [v for v in self.ctx.model.values_of(iterable.value) if isinstance(v, cst.BaseExpression)]
+            return bool(values) and all(self._fixed_size(v, depth + 1) for v in values)
+        return False
 
     def _enter_comprehension(self, node: cst.BaseComp) -> None:
         names: set[str] = set()
         iterable = None
         comp = node.for_in
         while comp is not None:
-            if not _literal(comp.iter):
+            if not self._fixed_size(comp.iter):
                 names |= _targets(comp.target)
                 iterable = iterable or comp.iter
             comp = comp.inner_for_in
@@ -105,6 +158,14 @@ class NPlusOne(Rule):
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_comprehension  # type: ignore[assignment]
     leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension  # type: ignore[assignment]
+
+    def _writes_through(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """A write statement, also built in a variable (`guard = update(M)...; session.exec(guard)`)."""
+        if _writes(expr):
+            return True
+        if isinstance(expr, cst.Name) and depth < 3:
+            return any(isinstance(v, cst.BaseExpression) and self._writes_through(v, depth + 1) for v in self.ctx.model.values_of(expr.value))
+        return False
 
     def _used(self, expr: cst.BaseExpression, depth: int = 0) -> set[str]:
         """Names the statement depends on, through the variables it was built in
@@ -125,7 +186,7 @@ class NPlusOne(Rule):
 
     # -- (1) a query per iteration ---------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
-        if not self._loops or id(node) in self._handled or self.ctx.is_test or self.ctx.is_migration:
+        if not self._loops or id(node) in self._handled or self.ctx.is_support_code:
             return
         if method_name(node) not in _EXECUTING:
             return
@@ -143,9 +204,13 @@ class NPlusOne(Rule):
         root = chain_root(node)
         desc = self.ctx.model.describe(root)
         runs = queries.has_kind(desc, known.SESSIONS | {known.CONNECTION, known.ASYNC_CONNECTION, known.CURSOR})
-        site = self.ctx.sql.site(node)
-        if site is not None and any(v.statements and sql.statement_kinds(v.statements)[0] == "select" for v in site.variants):
-            runs = TRUE  # raw SQL read (asyncpg `fetchrow("... $1", v)`, a cursor, `text(...)`)
+        site = self.ctx.sql.site(node) or next((self.ctx.sql.site(a.value) for c in calls for a in c.args if isinstance(a.value, cst.Call) and self.ctx.sql.site(a.value)), None)
+        if site is not None:
+            kinds = [sql.statement_kinds(v.statements)[0] for v in site.variants if v.statements]
+            if any(k != "select" for k in kinds) or any(_nextval(v.sql.text) for v in site.variants):
+                return  # DDL, writes, sequence resets: not the N+1 read
+            if kinds:
+                runs = TRUE  # raw SQL read (asyncpg `fetchrow("... $1", v)`, a cursor, `text(...)`)
         elif desc is None and looks_like_query_chain(node):
             runs = TRUE
         if runs.is_false:
@@ -160,8 +225,10 @@ class NPlusOne(Rule):
 
     # -- (2) a lazy relationship read on each item -----------------------------------------------
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if not self._loops or not isinstance(node.value, cst.Name) or self.ctx.is_test:
+        if not self._loops or not isinstance(node.value, cst.Name) or self.ctx.is_support_code:
             return
+        if id(node) in self._assigned or self._loops[-1].exits:
+            return  # `item.rel = []` writes the relationship; a branch that leaves runs once
         name = node.value.value
         loop = self._loop_using({name})
         if loop is None or node.attr.value in loop.reported:
@@ -264,6 +331,31 @@ def _loaded(expr: cst.BaseExpression) -> set[str]:
     return out
 
 
+_SCHEMA_COLLECTIONS = frozenset({"columns", "c", "tables", "indexes", "foreign_keys", "constraints", "primary_key", "sorted_tables"})
+
+
+def _mentions_inspector(expr: cst.BaseExpression) -> bool:
+    """`inspector.get_indexes(t)`, `sa.inspect(conn).get_columns(t)`."""
+    node = expr
+    while isinstance(node, (cst.Attribute, cst.Call)):
+        if isinstance(node, cst.Call):
+            if isinstance(node.func, (cst.Name, cst.Attribute)) and _last(node.func) == "inspect":
+                return True
+            node = node.func
+        else:
+            node = node.value
+    return isinstance(node, cst.Name) and "inspector" in node.value.lower()
+
+
+def _last(expr: cst.BaseExpression) -> str:
+    return expr.value if isinstance(expr, cst.Name) else expr.attr.value if isinstance(expr, cst.Attribute) else ""
+
+
+def _nextval(text: str) -> bool:
+    lowered = text.lower()
+    return "setval(" in lowered or "nextval(" in lowered
+
+
 def _targets(target: cst.BaseExpression) -> set[str]:
     if isinstance(target, cst.Name):
         return {target.value}
@@ -294,7 +386,7 @@ def _writes(expr: cst.BaseExpression) -> bool:
     for call in chain_calls(expr):
         func = call.func
         name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
-        if name in _WRITES or name == "values":
+        if name in _WRITES or name in ("values", "returning"):
             return True
     return False
 

@@ -11,6 +11,25 @@ from fastlint.rule import Rule
 _SINGLE_ROW = frozenset({"first", "one", "one_or_none", "scalar", "scalar_one", "scalar_one_or_none"})
 
 
+def _paging_limit(call: cst.Call) -> bool:
+    """The offset's own chain also sets a page size (`.offset(o).limit(n)` with n not 1)."""
+    return any(method_name(c) == "limit" and not _is_one(c) for c in chain_calls(call))
+
+
+def _calls_within(node: cst.CSTNode) -> list[cst.Call]:
+    out: list[cst.Call] = []
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Call):
+            out.append(item)
+            stack.append(item.func)
+            stack.extend(a.value for a in item.args)
+        elif isinstance(item, cst.Attribute):
+            stack.append(item.value)
+    return out
+
+
 def _is_one(call: cst.Call) -> bool:
     return len(call.args) == 1 and isinstance(call.args[0].value, cst.Integer) and call.args[0].value.value == "1"
 
@@ -26,8 +45,10 @@ class OffsetPagination(Rule):
 
     Paginate by key instead (keyset, or "cursor", pagination): remember the last row's sort key
     and ask for the rows after it, `WHERE id > :last_id ORDER BY id LIMIT :size`, which an index
-    answers in the same time for every page. Not reported: a fixed literal offset (`OFFSET 1`),
-    reading the n-th row (`.offset(n).first()`, `.offset(n).limit(1)`), migrations and tests.
+    answers in the same time for every page. Not reported: a fixed offset (`OFFSET 1`, a named
+    constant), reading the n-th row (`.offset(n).first()`, `.offset(n).limit(1)`, also when the
+    limit is added where the statement is run), an offset inside a `DELETE`/`UPDATE` that keeps the
+    newest rows, migrations, tests and examples.
 
     ## Example
     ```python
@@ -63,32 +84,62 @@ class OffsetPagination(Rule):
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
         self._single_row: set[int] = set()
+        self._retention: set[int] = set()
+        #: per function: offsets to decide at its end, and whether it reads single rows
+        self._frames: list[tuple[list[tuple[cst.Call, object]], list[bool]]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._frames.append(([], [False, False]))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        offsets, (single, paged) = self._frames.pop()
+        for call, when in offsets:
+            # `q = select(...).offset(n)` ... `session.scalars(q.limit(1)).first()`: the n-th row
+            if single and not paged and not _paging_limit(call):
+                continue
+            self.report(call, when=when, what="`.offset(...)`")
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.is_test or self.ctx.is_migration:
+        if self.ctx.is_support_code:
             return
         func = node.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else None
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
         if name in _SINGLE_ROW or (name == "limit" and _is_one(node)):
             # `.offset(n).first()` / `.offset(n).limit(1)`: the n-th row, not a page
             self._single_row.update(id(c) for c in chain_calls(node))
-        if name == "offset":
+            if self._frames:
+                self._frames[-1][1][0] = True
+        elif name == "limit" and self._frames:
+            self._frames[-1][1][1] = True
+        if name in ("delete", "update"):
+            # `delete(T).where(T.id.in_(select(T.id).order_by(...).offset(keep)))`: keeping the
+            # newest rows, not paging
+            self._retention.update(id(c) for c in _calls_within(node))
+        if name == "offset" and isinstance(func, cst.Attribute):
             if len(node.args) == 1 and self._fixed(node.args[0].value):
                 return  # a fixed skip, not pagination
-            if id(node) in self._single_row or any(method_name(c) == "limit" and _is_one(c) for c in chain_calls(node)):
+            if id(node) in self._single_row or id(node) in self._retention:
+                return
+            if any(method_name(c) == "limit" and _is_one(c) for c in chain_calls(node)):
                 return
             statement = queries.has_kind(self.ctx.model.describe(func.value), known.STATEMENTS)
             if not statement.is_false and len(node.args) == 1:
                 ref = ref_of(self.ctx.model.describe(node.args[0].value))
                 if ref is not None:  # `.offset(SKIP_HEADER)` with a constant from another module
                     statement = statement & ~queries.is_constant(ref)
-            if not statement.is_false:
+            if statement.is_false:
+                return
+            if self._frames:
+                self._frames[-1][0].append((node, statement))
+            else:
                 self.report(node, when=statement, what="`.offset(...)`")
             return
         site = self.ctx.sql.site(node)
         if site is None:
             return
         for variant in site.variants:
+            if variant.statements and sql.statement_kinds(variant.statements)[0] != "select":
+                continue  # an OFFSET inside a DELETE/UPDATE trims rows, it does not page
             if any(sql.offsets(s) for s in variant.statements):
                 self.report(variant.sql.anchor, what="`OFFSET` in this query")
                 return

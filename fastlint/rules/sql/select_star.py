@@ -51,7 +51,7 @@ class SelectStar(Rule):
     requires = ("*",)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.is_test or self.ctx.is_migration:
+        if self.ctx.is_support_code:
             return
         site = self.ctx.sql.site(node)
         if site is None:

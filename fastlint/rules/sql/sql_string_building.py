@@ -4,7 +4,7 @@ import libcst as cst
 
 from fastlint import sql
 from fastlint.analysis import queries
-from fastlint.conditions import TRUE, any_of
+from fastlint.conditions import any_of
 from fastlint.rule import Rule
 
 _SCHEMA_KEYWORDS = frozenset({"server_default", "server_onupdate", "default", "onupdate", "sqltext"})
@@ -25,9 +25,12 @@ class SqlStringBuilding(Rule):
     `LIMIT`); table and column names cannot be bound and are not reported (quote them with the
     dialect's identifier quoting). Not reported either: constant-only concatenation (also with
     constants imported from other modules), `int(...)` casts, the placeholder-building idiom
-    `", ".join(["%s"] * len(ids))`, numbers forced by the format (`%d`, `{n:d}`) or by a parameter
-    annotated `int`, identifier quoting helpers, `server_default=text(...)` column defaults, tests
-    and migrations. A variable assigned in several branches is checked in each.
+    `", ".join(["%s"] * len(ids))`, numbers forced by the format (`%d`, `{n:d}`), by a parameter
+    annotated `int` or by a function annotated `-> int`, properties and functions that return only
+    literals (`db.timestamp_now`), identifier quoting helpers, `server_default=text(...)` column
+    defaults, tests, migrations and examples. `SET`, `PRAGMA` and DDL statements cannot take bind
+    parameters: there only a value taken straight from a function parameter is reported. A variable
+    assigned in several branches is checked in each.
 
     ## Example
     ```python
@@ -70,7 +73,7 @@ class SqlStringBuilding(Rule):
             self._schema_defaults.add(id(node.value))
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.is_test or self.ctx.is_migration or id(node) in self._schema_defaults:
+        if self.ctx.is_support_code or id(node) in self._schema_defaults:
             return
         site = self.ctx.sql.site(node)
         if site is None:
@@ -83,11 +86,16 @@ class SqlStringBuilding(Rule):
         if text.how is None or not variant.statements or id(text.anchor) in self._seen:
             return
         roles = sql.placeholder_roles(variant.statements)
-        variable = [p for p in text.pieces if not (p.constant or p.safe) and roles.get(p.name) == "value"]
+        # In SET/PRAGMA/DDL nothing can be bound: only a value straight from a parameter (which may
+        # come from a request) is reported there; settings and computed values are the norm.
+        variable = [
+            p for p in text.pieces
+            if not (p.constant or p.safe) and (roles.get(p.name) == "value" or (roles.get(p.name) == "nobind" and p.param))
+        ]
         if not variable:
             return
         self._seen.add(id(text.anchor))
-        # Names bound to literals in another module are constants too: the index decides.
-        when = any_of([~queries.is_constant(p.ref) if p.ref is not None else TRUE for p in variable])
+        # Constants and numbers defined in other modules or behind properties: the index decides.
+        when = any_of([~queries.is_constant_value(self.ctx.model.describe(p.node)) for p in variable])
         first = next((p for p in variable if p.ref is None), variable[0])
         self.report(text.anchor, when=when, how=text.how, value=self.ctx.snippet(first.node))

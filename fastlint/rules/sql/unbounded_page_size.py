@@ -47,7 +47,9 @@ class UnboundedPageSize(Rule):
     Not reported: parameters whose type enumerates the allowed values (`Literal[10, 50, 100]`, an
     `Enum`), and parameters a dependency fills (`limit: int = Depends(get_limit)`: the dependency's
     own query parameter is the one to bound). Names are compared without case or underscores
-    (`pageSize` is `page_size`).
+    (`pageSize` is `page_size`). A parameter the code bounds itself is not reported either:
+    `min(limit, MAX)`, `if limit > MAX: raise ...`, or a slice bound on data already in memory,
+    in the route or in a project function it passes the parameter to (up to three calls deep).
 
     ## Example
     ```python
@@ -111,7 +113,7 @@ class UnboundedPageSize(Rule):
                 continue
             self.report(
                 param.name,
-                when=queries.is_entry_point(function.qualname),
+                when=queries.is_entry_point(function.qualname) & ~queries.is_capped(function.qualname, param.name.value),
                 param=param.name.value,
                 bound=self.options.max_page_size,
             )

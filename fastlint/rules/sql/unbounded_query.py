@@ -28,8 +28,10 @@ class UnboundedQuery(Rule):
     Bound the result: `.limit(n)` with a page size the client cannot raise above a maximum,
     keyset pagination, or a query that can only match one row. fastlint treats as bounded: a
     `.limit(...)` anywhere in the statement (also when it is built in a variable), `LIMIT` in raw
-    SQL, `.first()`, `.one()`, `.get()`, and a `==` / `.in_()` filter on a primary-key or unique
-    column.
+    SQL, `.first()`, `.one()`, `.get()`, a `==` / `.in_()` filter on a primary-key or unique column
+    of the selected model (or on every column of a composite unique key), aggregates without
+    `GROUP BY`, a statement handed to a helper with `limit=...`, and selecting from (or `.in_()`
+    on) a subquery that has a LIMIT. Sliced results (`rows[:10]`) are not reported.
 
     ## Example
     ```python
@@ -141,20 +143,52 @@ class UnboundedQuery(Rule):
         joined = any(method_name(p) in ("join", "outerjoin", "join_from") for p in parts)
         grouped = any(method_name(p) == "group_by" for p in parts)
         unique: list[Cond] = []
+        covered: dict[str, tuple[object, set[str]]] = {}  # owner text -> (owner, columns filtered)
         for part in parts:
             name = method_name(part)
             if name in _BOUNDING:
                 return FALSE
             if _aggregate_only(part) and not grouped:
                 return FALSE  # `select(func.count(...))` without GROUP BY: one row
+            if _passes_limit(part):
+                return FALSE  # `paginated_select(statement=q, limit=limit)`: the helper bounds it
+            if any(self._limited(a.value, 0) for a in part.args):
+                return FALSE  # selecting from (or `.in_()` on) a subquery that has a LIMIT
             if joined:
                 continue  # a unique filter on a joined table does not bound the selected one
             if name in _FILTERS:
                 unique += [self._unique(arg.value) for arg in part.args if arg.keyword is None]
+                for arg in part.args:
+                    for owner, column in _equalities(arg.value):
+                        key = _text(owner)
+                        covered.setdefault(key, (self.ctx.model.describe(owner), set()))[1].add(column)
             elif name == "filter_by":
                 statement = self.ctx.model.describe(part.func.value)  # type: ignore[attr-defined]
                 unique += [queries.is_unique_column_of(statement, arg.keyword.value) for arg in part.args if arg.keyword is not None]
+                columns = {arg.keyword.value for arg in part.args if arg.keyword is not None}
+                if columns:
+                    unique.append(queries.is_unique_cover(statement, columns))
+        # a composite unique key (or primary key) whose every column is filtered bounds the rows
+        unique += [queries.is_unique_cover(owner, columns) for owner, columns in covered.values() if len(columns) > 1]
         return rows & ~any_of(unique)
+
+    def _limited(self, expr: cst.BaseExpression, depth: int) -> bool:
+        """A subquery or CTE built with a LIMIT: `w.c.state` where `w = select(...).limit(n).subquery()`,
+        or `ids` where `ids = select(M.id).limit(n)`."""
+        if depth > 3:
+            return False
+        if isinstance(expr, cst.Call) and method_name(expr) in ("in_", "not_in") and expr.args:
+            return self._limited(expr.args[0].value, depth + 1)
+        root = chain_root(expr)
+        if isinstance(root, cst.Name):
+            for bound in self.ctx.model.values_of(root.value):
+                if isinstance(bound, cst.BaseExpression) and bound is not expr:
+                    calls = list(chain_calls(bound))
+                    if any(method_name(c) == "limit" for c in calls) and any(method_name(c) in ("subquery", "cte", "scalar_subquery", "limit") for c in calls):
+                        return True
+                    if self._limited(bound, depth + 1):
+                        return True
+        return False
 
     def _looks_like_query(self, expr: cst.BaseExpression, depth: int) -> bool:
         if looks_like_query_chain(expr):
@@ -238,6 +272,45 @@ def _aggregate_only(call: cst.Call) -> bool:
         if not (isinstance(value.func.value, cst.Name) and value.func.value.value == "func"):
             return False
     return True
+
+
+def _passes_limit(call: cst.Call) -> bool:
+    """A helper given a page size: `paginated_select(statement=q, limit=limit)` (not `limit=None`)."""
+    if method_name(call) in ("limit", "filter", "where"):
+        return False
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in ("limit", "page_size", "per_page"):
+            return not (isinstance(arg.value, cst.Name) and arg.value.value == "None")
+    return False
+
+
+def _equalities(condition: cst.BaseExpression) -> list[tuple[cst.BaseExpression, str]]:
+    """(owner, column) for `Owner.col == x` and `Owner.col.in_(...)` in a condition (through `&`/`and_`)."""
+    out: list[tuple[cst.BaseExpression, str]] = []
+    stack = [condition]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Comparison) and len(node.comparisons) == 1 and isinstance(node.comparisons[0].operator, cst.Equal):
+            for side in (node.left, node.comparisons[0].comparator):
+                side = unwrap_col(side)
+                if isinstance(side, cst.Attribute) and isinstance(side.value, (cst.Name, cst.Attribute)):
+                    out.append((side.value, side.attr.value))
+                    break
+        elif isinstance(node, cst.Call) and method_name(node) == "in_":
+            side = unwrap_col(node.func.value)  # type: ignore[attr-defined]
+            if isinstance(side, cst.Attribute) and isinstance(side.value, (cst.Name, cst.Attribute)):
+                out.append((side.value, side.attr.value))
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "and_":
+            stack.extend(a.value for a in node.args)
+        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitAnd):
+            stack.extend((node.left, node.right))
+    return out
+
+
+def _text(node: cst.BaseExpression) -> str:
+    from fastlint.analysis.names import dotted
+
+    return dotted(node) or repr(id(node))
 
 
 def _is_subquery(expr: cst.BaseExpression) -> bool:

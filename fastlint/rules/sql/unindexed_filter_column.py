@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.analysis.chains import looks_like_query_chain, method_name
-from fastlint.conditions import TRUE
+from fastlint.analysis.chains import chain_calls, looks_like_query_chain, method_name, unwrap_col
+from fastlint.conditions import TRUE, any_of
 from fastlint.rule import Lookup, Rule
 
 _FILTERS = frozenset({"filter", "where", "having"})
@@ -17,17 +17,21 @@ class UnindexedFilterColumn(Rule):
     """A query filters on a mapped column that leads no index.
 
     ## Why is this bad?
-    Without an index whose first column is the filtered one, the database reads the whole table
+    Without an index whose first column is one of the filtered ones, the database reads the whole table
     for every such query: fine with 1,000 rows, a sequential scan of millions later, and the query
     gets slower as the table grows. Foreign keys are not indexes (PostgreSQL does not create one
     for them).
+
+    A statement is reported once, when no column it filters (with the same model, combined with
+    AND) leads an index: `where(Order.user_id == u, Order.status == s)` uses an index on `user_id`
+    and is fine without one on `status`.
 
     Add an index where the model is defined (`index=True`, `Index("ix_...", "col")` in
     `__table_args__`, or a composite index whose first column is this one) and create it with an
     Alembic migration. fastlint knows the indexes declared on the model (also in other modules and
     base classes: primary keys, `unique=True`, `index=True`, `Index`/`UniqueConstraint` in
     `__table_args__`, SQLModel `Field(index=True)`) and those created by Alembic's
-    `op.create_index` for the model's table.
+    `op.create_index` and `op.create_table` for the model's table.
 
     Off by default: small lookup tables and low-cardinality columns are filtered without an index
     on purpose. Enable it with `extend-select = ["FL207"]`.
@@ -80,63 +84,96 @@ class UnindexedFilterColumn(Rule):
 
     code = "FL207"
     name = "unindexed-filter-column"
-    message = "`{model}.{column}` is filtered on but leads no index (model at {where})"
+    message = "`{model}` is filtered on `{column}`, but no index leads with a filtered column (model at {where})"
     fix_hint = "Add `index=True` (or an `Index(...)` in `__table_args__`) and a migration that creates it"
     default_enabled = False
     requires = ("filter", "where")
 
+    def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self._done: set[int] = set()
+
     def visit_Call(self, node: cst.Call) -> None:
+        """Each statement once, at its outermost filter: a column filtered together with one
+        that leads an index (the same model, ANDed) does not make the query scan the table."""
         name = method_name(node)
-        if name not in _FILTERS and name != "filter_by":
+        if (name not in _FILTERS and name != "filter_by") or id(node) in self._done:
             return
-        receiver = node.func.value  # type: ignore[attr-defined]
+        calls = [c for c in chain_calls(node) if method_name(c) in _FILTERS or method_name(c) == "filter_by"]
+        self._done.update(id(c) for c in calls)
+        receiver = calls[-1].func.value  # type: ignore[attr-defined]
         desc = self.ctx.model.describe(receiver)
         statement = queries.has_kind(desc, known.STATEMENTS)
         if desc is None and looks_like_query_chain(receiver):
             statement = TRUE
         if statement.is_false:
             return
-        if name == "filter_by":
-            for arg in node.args:
-                if arg.keyword is not None:
-                    self._report(arg, desc, Lookup("entity_name", (desc,)), arg.keyword.value, statement)
-            return
-        for arg in node.args:
-            if arg.keyword is None:
-                for owner, column, where in _compared_columns(arg.value):
-                    self._report(where, self.ctx.model.describe(owner), self.ctx.snippet(owner), column, statement)
+        # (owner key, owner descriptor, column, node to report at, inside an OR) per filtered column
+        filtered: list[tuple[str, object, str, cst.CSTNode, bool]] = []
+        for call in reversed(calls):  # source order: the innermost call is written first
+            if method_name(call) == "filter_by":
+                owner = self.ctx.model.describe(call.func.value)  # type: ignore[attr-defined]
+                filtered += [("\0statement", owner, a.keyword.value, a, False) for a in call.args if a.keyword is not None]
+            else:
+                for arg in call.args:
+                    if arg.keyword is None:
+                        for owner_node, column, where, in_or in _compared_columns(arg.value):
+                            filtered.append((_key(owner_node), self.ctx.model.describe(owner_node), column, where, in_or))
+        by_owner: dict[str, list[tuple[object, str, cst.CSTNode, bool]]] = {}
+        for key, owner, column, where, in_or in filtered:
+            by_owner.setdefault(key, []).append((owner, column, where, in_or))
+        for key, entries in by_owner.items():
+            owner = entries[0][0]
+            if owner is None:
+                continue
+            # An AND-ed column that leads an index narrows the scan for the whole statement; a
+            # column inside an OR covers only its branch.
+            covered = any_of([queries.is_indexed_column_of(owner, c) for _, c, _, in_or in entries if not in_or])
+            missing = any_of([queries.is_column_of(owner, c) & ~queries.is_indexed_column_of(owner, c) for _, c, _, _ in entries])
+            _, _, where, _ = entries[0]
+            model: object = Lookup("entity_name", (owner,))
+            columns = ", ".join(dict.fromkeys(c for _, c, _, _ in entries))
+            self.report(where, when=statement & ~covered & missing, model=model, column=columns, where=Lookup("model_location", (owner,)))
 
-    def _report(self, node: cst.CSTNode, owner, model_text, column: str, statement) -> None:  # type: ignore[no-untyped-def]
-        if owner is None:
-            return
-        when = statement & queries.is_column_of(owner, column) & ~queries.is_indexed_column_of(owner, column)
-        self.report(node, when=when, model=model_text, column=column, where=Lookup("model_location", (owner,)))
+
+def _key(node: cst.BaseExpression) -> str:
+    from fastlint.analysis.names import dotted
+
+    return dotted(node) or str(id(node))
 
 
-def _compared_columns(expr: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, str, cst.CSTNode]]:
-    """(owner, column, node) for `Owner.column <op> value` comparisons (==, <, <=, >, >=),
-    `Owner.column.in_(...)` / `.between(...)`, through `and_`/`or_`/`&`/`|`. Comparisons of two
-    columns (join conditions) are left out."""
+def _compared_columns(expr: cst.BaseExpression, in_or: bool = False) -> Iterator[tuple[cst.BaseExpression, str, cst.CSTNode, bool]]:
+    """(owner, column, node, inside an OR) for `Owner.column <op> value` comparisons (==, <, <=,
+    >, >=), `Owner.column.in_(...)` / `.between(...)`, through `and_`/`or_`/`&`/`|`. Comparisons
+    of two columns (join conditions) are left out."""
     if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
         target = expr.comparisons[0]
         if isinstance(target.operator, _RANGE):
-            left, right = expr.left, target.comparator
+            left, right = unwrap_col(expr.left), unwrap_col(target.comparator)
             if _column(left) and not _column(right):
-                yield left.value, left.attr.value, expr  # type: ignore[attr-defined]
+                yield left.value, left.attr.value, expr, in_or  # type: ignore[attr-defined]
             elif _column(right) and not _column(left):
-                yield right.value, right.attr.value, expr  # type: ignore[attr-defined]
-    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
-        if expr.func.attr.value in ("in_", "between") and _column(expr.func.value):
-            yield expr.func.value.value, expr.func.value.attr.value, expr  # type: ignore[attr-defined]
-        elif isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("and_", "or_"):
-            for arg in expr.args:
-                yield from _compared_columns(arg.value)
-    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("and_", "or_"):
+                yield right.value, right.attr.value, expr, in_or  # type: ignore[attr-defined]
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("in_", "between"):
+        column = unwrap_col(expr.func.value)
+        if _column(column):
+            yield column.value, column.attr.value, expr, in_or  # type: ignore[attr-defined]
+    elif isinstance(expr, cst.Call) and _last_name(expr.func) in ("and_", "or_"):
+        branch = in_or or _last_name(expr.func) == "or_"
         for arg in expr.args:
-            yield from _compared_columns(arg.value)
+            yield from _compared_columns(arg.value, branch)
     elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.BitAnd, cst.BitOr)):
-        yield from _compared_columns(expr.left)
-        yield from _compared_columns(expr.right)
+        branch = in_or or isinstance(expr.operator, cst.BitOr)
+        yield from _compared_columns(expr.left, branch)
+        yield from _compared_columns(expr.right, branch)
+
+
+def _last_name(func: cst.BaseExpression) -> str | None:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
 
 
 def _column(expr: cst.BaseExpression) -> bool:
