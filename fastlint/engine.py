@@ -342,7 +342,12 @@ def lint_source(
 
     model = ModuleModel(module, job.module_name, job.is_package)
     ctx = FileContext(path=job.display_path, relpath=job.relpath, source=text, module=module, model=model, settings=settings)
-    instances = [setup.rule(ctx, setup.options) for setup in rules]
+    lowered = text.lower() if any(setup.rule.requires for setup in rules) else ""
+    instances = [
+        setup.rule(ctx, setup.options)
+        for setup in rules
+        if not setup.rule.requires or any(token.lower() in lowered for token in setup.rule.requires)
+    ]
     failed: dict[int, BaseException] = {}
     enter, leave, on_error = _dispatch(model, instances, failed)
     order: list[cst.CSTNode] = []

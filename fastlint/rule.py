@@ -69,7 +69,9 @@ class RuleInfo:
     default_enabled: ClassVar[bool] = True
     fix: ClassVar[FixSafety | None] = None
     Options: ClassVar[type] = NoOptions
-    #: Tokens without which the rule cannot fire (a cheap pre-check of the source text).
+    #: Tokens without which the rule cannot fire (case-insensitive; a cheap pre-check of the
+    #: source text: a file that contains none of them does not run the rule). Empty: always run.
+    #: A token must be a necessary condition: the pre-check may never change results.
     requires: ClassVar[tuple[str, ...]] = ()
     _abstract: ClassVar[bool] = True
 

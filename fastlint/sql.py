@@ -60,6 +60,8 @@ SINK_METHODS = frozenset(
     }
 )
 SQL_KEYWORDS = ("sql", "query", "statement", "operation", "stmt")
+#: Text a file must contain to have a SQL sink at all (rules' pre-check; case-insensitive).
+SQL_SINK_TOKENS = ("text", "read_sql", *sorted(SINK_METHODS))
 _STATEMENT_START = re.compile(
     r"^\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*|\(\s*)*"
     r"(SELECT|WITH|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|TRUNCATE|MERGE|REPLACE|UPSERT|EXPLAIN|"

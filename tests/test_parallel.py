@@ -23,3 +23,17 @@ def test_chunks_cover_every_job() -> None:
     jobs = list(range(103))
     chunks = runner._chunks(jobs, 2)  # type: ignore[arg-type]
     assert [j for c in chunks for j in c] == jobs
+
+
+def test_the_token_precheck_never_changes_results(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A rule skipped because its tokens are absent could not have fired: same output without it."""
+    from fastlint.registry import default_registry
+    from fastlint.rule import Rule
+
+    settings = settings_for(FIXTURES)
+    with_check = lint([FIXTURES], FIXTURES, settings, select=("ALL",))
+    for rule in default_registry().rules:
+        if issubclass(rule, Rule):
+            monkeypatch.setattr(rule, "requires", ())
+    without_check = lint([FIXTURES], FIXTURES, settings, select=("ALL",))
+    assert [d.to_json() for d in with_check.diagnostics] == [d.to_json() for d in without_check.diagnostics]

@@ -76,7 +76,7 @@ class EnginePerCall(Rule):
     name = "engine-per-call"
     message = "`{call}` builds a new engine and connection pool on every call of `{function}()`"
     fix_hint = "Create the engine once at module level or in the lifespan handler, and reuse it"
-    requires = ("engine",)
+    requires = ("create_engine", "create_async_engine", "engine_from_config")
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint import sql
+from fastlint.sql import SQL_SINK_TOKENS
 from fastlint.rule import Rule
 
 
@@ -43,7 +44,7 @@ class CartesianJoin(Rule):
     name = "cartesian-join"
     message = "`{left}` and `{right}` are joined with no condition: every row pairs with every row"
     fix_hint = "Add the join condition (`JOIN b ON b.a_id = a.id`), or write `CROSS JOIN` if it is intended"
-    requires = ("JOIN", "join", ",")
+    requires = SQL_SINK_TOKENS
 
     def visit_Call(self, node: cst.Call) -> None:
         site = self.ctx.sql.site(node)

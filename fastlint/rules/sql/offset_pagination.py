@@ -79,7 +79,7 @@ class OffsetPagination(Rule):
     name = "offset-pagination"
     message = "{what} pages by offset: deep pages scan and discard every row before them"
     fix_hint = "Paginate by key (keyset/cursor): `WHERE id > :last_id ORDER BY id LIMIT :size`"
-    requires = ("offset", "OFFSET", "LIMIT", "limit")
+    requires = ("offset", "limit")
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint import sql
+from fastlint.sql import SQL_SINK_TOKENS
 from fastlint.analysis import queries
 from fastlint.conditions import any_of
 from fastlint.rule import Rule
@@ -60,7 +61,7 @@ class SqlStringBuilding(Rule):
     name = "sql-string-building"
     message = "SQL built with {how} from `{value}`, which lands in a value position"
     fix_hint = "Pass the value as a bind parameter (`:name` with a params dict, `%s`/`?` with a tuple)"
-    requires = ("execute", "text", "fetch", "read_sql", "exec_driver_sql", "iterate")
+    requires = SQL_SINK_TOKENS
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastlint.analysis import queries
+from fastlint.analysis import known, queries
 from fastlint.rule import Rule
 
 DEFAULT_NAMES = (
@@ -111,9 +111,12 @@ class UnboundedPageSize(Rule):
                 continue  # filled by a dependency, whose own query parameter is checked there
             if not _is_int(annotation, param.default) or _bounded(annotation) or _bounded(param.default):
                 continue
+            # `limit: int = LimitBody()` where `LimitBody()` returns `Depends(...)`: injected
+            desc = dict(function.facts["params"]).get(param.name.value)
+            injected = queries.has_kind(desc, {known.INJECTED})
             self.report(
                 param.name,
-                when=queries.is_entry_point(function.qualname) & ~queries.is_capped(function.qualname, param.name.value),
+                when=queries.is_entry_point(function.qualname) & ~queries.is_capped(function.qualname, param.name.value) & ~injected,
                 param=param.name.value,
                 bound=self.options.max_page_size,
             )

@@ -71,7 +71,7 @@ class UnboundedQuery(Rule):
     name = "unbounded-query"
     message = "`{call}` returns every matching row: the query has no LIMIT"
     fix_hint = "Add `.limit(n)` with a bounded page size, or paginate by key"
-    requires = ("all()", "fetchall()")
+    requires = ("all(", "fetchall")
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
