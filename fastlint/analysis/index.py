@@ -42,6 +42,7 @@ class ProjectIndex:
         self.functions: dict[str, Mapping[str, Any]] = {}
         self.classes: dict[str, Mapping[str, Any]] = {}
         self.function_module: dict[str, str] = {}
+        self.module_functions: dict[str, list[str]] = {}
         self.class_module: dict[str, str] = {}
         for summary in summaries:
             name = summary["module"]
@@ -54,6 +55,7 @@ class ProjectIndex:
             for qual, facts in summary["functions"].items():
                 self.functions.setdefault(qual, facts)
                 self.function_module.setdefault(qual, name)
+                self.module_functions.setdefault(name, []).append(qual)
             for qual, facts in summary["classes"].items():
                 self.classes.setdefault(qual, facts)
                 self.class_module.setdefault(qual, name)
@@ -66,6 +68,7 @@ class ProjectIndex:
         self._reachable: dict[str, int] | None = None
         self._runtime: dict[str, int] | None = None
         self._callee_memo: dict[str, list[str]] = {}
+        self._module_callers: dict[str, dict[str, list[str]]] = {}
 
     # -- modules and names -------------------------------------------------------------------
     def find_module(self, name: str) -> str | None:
@@ -652,6 +655,17 @@ class ProjectIndex:
                 return True
         return False
 
+    def _callers_in_module(self, module: str) -> dict[str, list[str]]:
+        """callee -> the functions of `module` that call it directly (computed once per module)."""
+        found = self._module_callers.get(module)
+        if found is None:
+            found = {}
+            for caller in self.module_functions.get(module, ()):
+                for callee in self._callees(caller):
+                    found.setdefault(callee, []).append(caller)
+            self._module_callers[module] = found
+        return found
+
     def is_called_by_route_in_module(self, fn: str) -> bool | None:
         module = self.function_module.get(fn)
         if module is None:
@@ -659,10 +673,8 @@ class ProjectIndex:
         undecided = False
         if self.functions.get(fn, {}).get("gen"):
             return False  # a generator's body runs when it is iterated (e.g. by a StreamingResponse)
-        for caller, facts in self.functions.items():
-            if self.function_module.get(caller) != module or caller == fn:
-                continue
-            if fn not in self._callees(caller):
+        for caller in self._callers_in_module(module).get(fn, ()):
+            if caller == fn:
                 continue
             route = self.is_route(caller, websocket=False)
             if route:
