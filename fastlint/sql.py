@@ -28,6 +28,7 @@ from fastlint.analysis.model import ModuleModel, ref_of
 MAX_SQL_CHARS = 100_000
 PLACEHOLDER = "__fl_p{}__"
 _PLACEHOLDER_RE = re.compile(r"__fl_p(\d+)__")
+_QUOTED_RE = re.compile(r"'(?:[^']|'')*'")
 
 SINK_FUNCTIONS = {
     "sqlalchemy.text": "text",
@@ -636,10 +637,27 @@ def placeholder_roles(statements: list[Any]) -> dict[str, str]:
 
     roles: dict[str, str] = {}
     for statement in statements:
-        if isinstance(statement, (exp.Set, exp.Pragma, exp.Create, exp.Alter, exp.Drop, exp.Command)):
-            # SET, PRAGMA and DDL cannot take bind parameters: a value there is "nobind"
+        if isinstance(statement, (exp.Set, exp.Pragma)):
+            # SET and PRAGMA cannot take bind parameters: a value there is "nobind"
             for name in _PLACEHOLDER_RE.findall(statement.sql()):
                 roles[f"__fl_p{name}__"] = "nobind"
+            continue
+        if isinstance(statement, exp.Command):
+            # DDL sqlglot keeps as text: only what sits inside a quoted literal is a value
+            for quoted in _QUOTED_RE.findall(statement.sql()):
+                for name in _PLACEHOLDER_RE.findall(quoted):
+                    roles[f"__fl_p{name}__"] = "nobind"
+            continue
+        if isinstance(statement, (exp.Create, exp.Alter, exp.Drop)):
+            # DDL cannot take bind parameters either; names, types and methods (`USING {method}`)
+            # are identifiers, only literals (`DEFAULT '...'`, `COMMENT '...'`) hold values
+            for literal in statement.find_all(exp.Literal):
+                if literal.is_string:
+                    for match in _PLACEHOLDER_RE.finditer(literal.this):
+                        roles[match.group(0)] = "nobind"
+            for ident in statement.find_all(exp.Identifier):
+                if _PLACEHOLDER_RE.fullmatch(ident.this or ""):
+                    roles.setdefault(ident.this, "identifier")
             continue
         for literal in statement.find_all(exp.Literal):
             if literal.is_string:

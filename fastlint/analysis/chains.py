@@ -60,3 +60,51 @@ def unwrap_col(expr: cst.BaseExpression) -> cst.BaseExpression:
     ):
         return expr.args[0].value
     return expr
+
+
+#: Statement builders and SQL verbs that write or change the schema.
+_WRITE_BUILDERS = frozenset({"update", "delete", "insert", "values", "returning", "on_conflict_do_nothing", "on_conflict_do_update"})
+_WRITE_VERBS = frozenset({
+    "insert", "update", "delete", "merge", "upsert", "replace", "create", "alter", "drop", "truncate",
+    "grant", "revoke", "comment", "vacuum", "analyze", "reindex", "refresh", "lock", "copy", "call",
+})
+
+
+def _leading_word(expr: cst.BaseExpression) -> str | None:
+    """The first SQL word of a literal: `"DELETE FROM t"` gives "delete"."""
+    if isinstance(expr, cst.ConcatenatedString):
+        return _leading_word(expr.left)
+    if isinstance(expr, cst.SimpleString):
+        text = expr.evaluated_value
+    elif isinstance(expr, cst.FormattedString):
+        first = expr.parts[0] if expr.parts else None
+        text = first.value if isinstance(first, cst.FormattedStringText) else ""
+    else:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    words = text.split(None, 1)
+    return words[0].lower().rstrip("(;") if words else None
+
+
+def is_write_statement(expr: cst.BaseExpression, values_of=None, depth: int = 0) -> bool:  # type: ignore[no-untyped-def]
+    """A statement that writes or changes the schema: `update(M)...`, `delete(M).where(...)`,
+    `insert(M).values(rows).returning(...)`, `table.update()`, `text("DELETE FROM ...")`, a
+    `"DROP TABLE ..."` string; with `values_of`, also one built in a local variable."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return _leading_word(expr) in _WRITE_VERBS
+    for call in chain_calls(expr):
+        func = call.func
+        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        if name in _WRITE_BUILDERS and (call.args or name != "values"):  # not `dict.values()`
+            return True
+        if name == "text" and call.args and _leading_word(call.args[0].value) in _WRITE_VERBS:
+            return True
+    if values_of is not None and depth < 3:
+        root = chain_root(expr)
+        if isinstance(root, cst.Name):
+            return any(
+                isinstance(v, cst.BaseExpression) and is_write_statement(v, values_of, depth + 1)
+                for v in values_of(root.value)
+            )
+    return False

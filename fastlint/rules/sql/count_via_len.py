@@ -3,9 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.analysis.chains import chain_calls, looks_like_query_chain, method_name
+from fastlint.analysis.chains import chain_calls, is_write_statement, looks_like_query_chain, method_name
 from fastlint.conditions import TRUE
-from fastlint.rules.sql.n_plus_one import _writes
 from fastlint.rule import Rule
 
 _FETCH_ALL = frozenset({"all", "fetchall"})
@@ -59,7 +58,7 @@ class CountViaLen(Rule):
         calls = list(chain_calls(inner.func.value))
         if any(method_name(c) in ("limit", "slice") for c in calls):
             return  # `len(q.limit(2).all())`: "is there more than one?", at most 2 rows
-        if any(_writes(a.value) for c in calls for a in c.args):
+        if any(is_write_statement(a.value, self.ctx.model.values_of) for c in calls for a in c.args):
             return  # counting the rows an INSERT/UPDATE/DELETE ... RETURNING touched
         receiver = self.ctx.model.describe(inner.func.value)
         rows = queries.has_kind(receiver, {known.QUERY, known.RESULT, known.SCALAR_RESULT, known.CURSOR})

@@ -4,7 +4,7 @@ import libcst as cst
 
 from fastlint import sql
 from fastlint.analysis import known, queries
-from fastlint.analysis.chains import chain_calls, chain_root, looks_like_query_chain, method_name
+from fastlint.analysis.chains import chain_calls, chain_root, is_write_statement, looks_like_query_chain, method_name
 from fastlint.conditions import TRUE, Cond
 from fastlint.rule import Rule
 
@@ -159,14 +159,6 @@ class NPlusOne(Rule):
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_comprehension  # type: ignore[assignment]
     leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension  # type: ignore[assignment]
 
-    def _writes_through(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
-        """A write statement, also built in a variable (`guard = update(M)...; session.exec(guard)`)."""
-        if _writes(expr):
-            return True
-        if isinstance(expr, cst.Name) and depth < 3:
-            return any(isinstance(v, cst.BaseExpression) and self._writes_through(v, depth + 1) for v in self.ctx.model.values_of(expr.value))
-        return False
-
     def _used(self, expr: cst.BaseExpression, depth: int = 0) -> set[str]:
         """Names the statement depends on, through the variables it was built in
         (`stmt = select(M).where(M.id == oid)` in the loop, then `session.scalars(stmt)`)."""
@@ -192,7 +184,7 @@ class NPlusOne(Rule):
             return
         calls = list(chain_calls(node))
         self._handled.update(id(c) for c in calls)
-        if any(_writes(a.value) for c in calls for a in c.args):
+        if any(is_write_statement(a.value, self.ctx.model.values_of) for c in calls for a in c.args):
             return  # one UPDATE/DELETE/INSERT per item is a write pattern, not the N+1 read
         used: set[str] = set()
         for call in calls:
@@ -375,20 +367,9 @@ def _literal(iterable: cst.BaseExpression) -> bool:
     )
 
 
-_WRITES = frozenset({"update", "delete", "insert"})
 #: A loop variable used only here makes a batch, not an N+1: `.in_(chunk)`, or pages of a fixed
 #: size (`for offset in range(0, total, 500): ... .offset(offset).limit(500)`).
 _BATCH_ARGS = frozenset({"in_", "not_in", "offset", "limit", "slice"})
-
-
-def _writes(expr: cst.BaseExpression) -> bool:
-    """A write statement: `update(M)...`, `delete(M)...`, `insert(M)...`, `table.update()`."""
-    for call in chain_calls(expr):
-        func = call.func
-        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
-        if name in _WRITES or name in ("values", "returning"):
-            return True
-    return False
 
 
 def _names(expr: cst.CSTNode, batch_ok: bool = False) -> set[str]:

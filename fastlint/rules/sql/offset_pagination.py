@@ -4,7 +4,7 @@ import libcst as cst
 
 from fastlint import sql
 from fastlint.analysis import known, queries
-from fastlint.analysis.chains import chain_calls, method_name
+from fastlint.analysis.chains import chain_calls, chain_root, method_name
 from fastlint.analysis.model import ref_of
 from fastlint.rule import Rule
 
@@ -16,9 +16,12 @@ def _paging_limit(call: cst.Call) -> bool:
     return any(method_name(c) == "limit" and not _is_one(c) for c in chain_calls(call))
 
 
-def _calls_within(node: cst.CSTNode) -> list[cst.Call]:
+def _calls_within(node: cst.CSTNode, values_of) -> list[cst.Call]:  # type: ignore[no-untyped-def]
+    """The calls inside an expression, following local names to what they were bound to
+    (`sub = select(T.id).offset(n)` ... `delete(T).where(T.id.in_(sub))`)."""
     out: list[cst.Call] = []
     stack: list[cst.CSTNode] = [node]
+    seen_names: set[str] = set()
     while stack:
         item = stack.pop()
         if isinstance(item, cst.Call):
@@ -27,7 +30,28 @@ def _calls_within(node: cst.CSTNode) -> list[cst.Call]:
             stack.extend(a.value for a in item.args)
         elif isinstance(item, cst.Attribute):
             stack.append(item.value)
+        elif isinstance(item, (cst.Await, cst.UnaryOperation)):
+            stack.append(item.expression)
+        elif isinstance(item, cst.Name) and item.value not in seen_names:
+            seen_names.add(item.value)
+            stack.extend(v for v in values_of(item.value) if isinstance(v, cst.CSTNode))
     return out
+
+
+def _chain_and_bindings(node: cst.BaseExpression, values_of) -> list[cst.Call]:  # type: ignore[no-untyped-def]
+    """The calls of `node`'s chain, and of the chain its root name was bound to
+    (`stmt = q.offset(k)` ... `stmt.limit(1)`)."""
+    calls = list(chain_calls(node))
+    root = chain_root(node)
+    if isinstance(root, cst.Name):
+        for value in values_of(root.value):
+            if isinstance(value, cst.BaseExpression):
+                calls.extend(chain_calls(value))
+    return calls
+
+
+def _func_name(call: cst.Call) -> str | None:
+    return call.func.value if isinstance(call.func, cst.Name) else None
 
 
 def _is_one(call: cst.Call) -> bool:
@@ -86,16 +110,24 @@ class OffsetPagination(Rule):
         self._single_row: set[int] = set()
         self._retention: set[int] = set()
         #: per function: offsets to decide at its end, and whether it reads single rows
-        self._frames: list[tuple[list[tuple[cst.Call, object]], list[bool]]] = []
+        self._frames: list[tuple[list[tuple[cst.Call, object]], list[bool], set[int]]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._frames.append(([], [False, False]))
+        self._frames.append(([], [False, False], set()))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._frames and node.value is not None:
+            # a statement handed back to the caller may get its page size there
+            self._frames[-1][2].update(id(c) for c in _chain_and_bindings(node.value, self.ctx.model.values_of))
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        offsets, (single, paged) = self._frames.pop()
+        offsets, (_single, paged), returned = self._frames.pop()
         for call, when in offsets:
-            # `q = select(...).offset(n)` ... `session.scalars(q.limit(1)).first()`: the n-th row
-            if single and not paged and not _paging_limit(call):
+            if id(call) in self._single_row or id(call) in self._retention:
+                continue  # decided by a later line of the function
+            # `q = select(...).offset(n)` ... `session.scalars(q.limit(1)).first()`: the n-th row;
+            # no page size anywhere (`rows[start:]`): a slice to the end, not a page
+            if not paged and not _paging_limit(call) and id(call) not in returned:
                 continue
             self.report(call, when=when, what="`.offset(...)`")
 
@@ -106,15 +138,17 @@ class OffsetPagination(Rule):
         name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
         if name in _SINGLE_ROW or (name == "limit" and _is_one(node)):
             # `.offset(n).first()` / `.offset(n).limit(1)`: the n-th row, not a page
-            self._single_row.update(id(c) for c in chain_calls(node))
+            self._single_row.update(id(c) for c in _chain_and_bindings(node, self.ctx.model.values_of))
             if self._frames:
                 self._frames[-1][1][0] = True
         elif name == "limit" and self._frames:
             self._frames[-1][1][1] = True
-        if name in ("delete", "update"):
+        if name in ("where", "filter", "filter_by", "delete", "update") and any(
+            method_name(c) in ("delete", "update") or _func_name(c) in ("delete", "update") for c in chain_calls(node)
+        ):
             # `delete(T).where(T.id.in_(select(T.id).order_by(...).offset(keep)))`: keeping the
             # newest rows, not paging
-            self._retention.update(id(c) for c in _calls_within(node))
+            self._retention.update(id(c) for c in _calls_within(node, self.ctx.model.values_of))
         if name == "offset" and isinstance(func, cst.Attribute):
             if len(node.args) == 1 and self._fixed(node.args[0].value):
                 return  # a fixed skip, not pagination
