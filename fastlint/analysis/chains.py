@@ -100,6 +100,10 @@ def is_write_statement(expr: cst.BaseExpression, values_of=None, depth: int = 0)
             return True
         if name == "text" and call.args and _leading_word(call.args[0].value) in _WRITE_VERBS:
             return True
+        if isinstance(func, cst.Name) and name != "text" and depth < 3 and values_of is not None:
+            # a wrapper given a write statement returns one: `_filtered(upd, col)`
+            if any(is_write_statement(a.value, values_of, depth + 1) for a in call.args if not isinstance(a.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))):
+                return True
     if values_of is not None and depth < 3:
         root = chain_root(expr)
         if isinstance(root, cst.Name):

@@ -69,6 +69,7 @@ class ProjectIndex:
         self._runtime: dict[str, int] | None = None
         self._callee_memo: dict[str, list[str]] = {}
         self._module_callers: dict[str, dict[str, list[str]]] = {}
+        self._methods_by_name: dict[str, list[str]] | None = None
 
     # -- modules and names -------------------------------------------------------------------
     def find_module(self, name: str) -> str | None:
@@ -844,6 +845,15 @@ class ProjectIndex:
             return None if self.partial else False
         return found["lazy"] in (None, "select")
 
+    def methods_named(self, name: str) -> list[str]:
+        """Qualified names of the project's methods called `name` (at most 20)."""
+        if self._methods_by_name is None:
+            self._methods_by_name = {}
+            for qual, facts in self.functions.items():
+                if facts.get("class"):
+                    self._methods_by_name.setdefault(qual.rsplit(".", 1)[-1], []).append(qual)
+        return self._methods_by_name.get(name, [])[:20]
+
     def is_capped(self, fn: str, param: str, depth: int = 3) -> bool | None:
         """The parameter is bounded by the code: `min(param, N)`, `if param > N: raise`, a slice
         bound, here or in a project function it is passed to (up to `depth` calls)."""
@@ -860,6 +870,10 @@ class ProjectIndex:
                 continue
             kinds, unknown = self.kinds(callee)
             undecided = undecided or unknown
+            if not any(k.startswith("PF:") for k in kinds) and callee and callee[0] == "attr":
+                # `_get_store().search(max_results=n)`: the receiver comes from a factory the
+                # index cannot follow; the project's methods of that name stand in for it
+                kinds = {f"PF:{q}" for q in self.methods_named(callee[2])}
             for kind in kinds:
                 if not kind.startswith("PF:"):
                     continue

@@ -170,6 +170,32 @@ class NPlusOne(Rule):
                         names |= self._used(bound, depth + 1)
         return names
 
+    def _locks(self, expr: cst.BaseExpression, depth: int) -> bool:
+        """The statement takes row locks: `.with_for_update()`, `with_row_locks(stmt)`, also
+        when it was built in a variable."""
+        for call in chain_calls(expr):
+            if _callee(call) in _LOCKING:
+                return True
+            if isinstance(call.func, cst.Name) and depth < 3 and any(self._locks(a.value, depth + 1) for a in call.args):
+                return True
+        root = chain_root(expr)
+        if isinstance(root, cst.Name) and depth < 3:
+            return any(isinstance(v, cst.BaseExpression) and self._locks(v, depth + 1) for v in self.ctx.model.values_of(root.value))
+        return False
+
+    def _identifier_only(self, site: sql.SqlSite) -> set[str]:
+        """Names pasted into the SQL text only as identifiers (`FROM "{table.name}"`): a loop
+        over tables issues one statement per table, which no `IN (...)` can merge."""
+        identifiers: set[str] = set()
+        values: set[str] = set()
+        for variant in site.variants:
+            if not variant.statements:
+                return set()
+            roles = sql.placeholder_roles(variant.statements)
+            for piece in variant.sql.pieces:
+                (identifiers if roles.get(piece.name, "identifier") == "identifier" else values).update(_names(piece.node))
+        return identifiers - values
+
     def _loop_using(self, names: set[str]) -> _Loop | None:
         for loop in reversed(self._loops):
             if loop.iterable is not None and loop.names & names:
@@ -190,17 +216,21 @@ class NPlusOne(Rule):
         for call in calls:
             for arg in call.args:
                 used |= self._used(arg.value)
+        if any(self._locks(a.value, 0) for c in calls for a in c.args):
+            return  # `SELECT ... FOR UPDATE` per item claims rows one unit at a time, by design
+        site = self.ctx.sql.site(node) or next((self.ctx.sql.site(a.value) for c in calls for a in c.args if isinstance(a.value, cst.Call) and self.ctx.sql.site(a.value)), None)
+        if site is not None:
+            used -= self._identifier_only(site)
         loop = self._loop_using(used)
         if loop is None:
             return
         root = chain_root(node)
         desc = self.ctx.model.describe(root)
         runs = queries.has_kind(desc, known.SESSIONS | {known.CONNECTION, known.ASYNC_CONNECTION, known.CURSOR})
-        site = self.ctx.sql.site(node) or next((self.ctx.sql.site(a.value) for c in calls for a in c.args if isinstance(a.value, cst.Call) and self.ctx.sql.site(a.value)), None)
         if site is not None:
             kinds = [sql.statement_kinds(v.statements)[0] for v in site.variants if v.statements]
-            if any(k != "select" for k in kinds) or any(_nextval(v.sql.text) for v in site.variants):
-                return  # DDL, writes, sequence resets: not the N+1 read
+            if any(k != "select" for k in kinds) or any(_not_a_read(v.sql.text) for v in site.variants):
+                return  # DDL, writes, sequence resets, row locks, catalog probes: not the N+1 read
             if kinds:
                 runs = TRUE  # raw SQL read (asyncpg `fetchrow("... $1", v)`, a cursor, `text(...)`)
         elif desc is None and looks_like_query_chain(node):
@@ -343,9 +373,19 @@ def _last(expr: cst.BaseExpression) -> str:
     return expr.value if isinstance(expr, cst.Name) else expr.attr.value if isinstance(expr, cst.Attribute) else ""
 
 
-def _nextval(text: str) -> bool:
-    lowered = text.lower()
-    return "setval(" in lowered or "nextval(" in lowered
+def _not_a_read(text: str) -> bool:
+    """Sequence resets, advisory locks, row locks and catalog probes (that guard DDL)."""
+    lowered = " ".join(text.lower().split())
+    return any(marker in lowered for marker in _NOT_READS)
+
+
+_NOT_READS = (
+    "setval(", "nextval(", "pg_advisory", "pg_try_advisory", "get_lock(", "release_lock(", "for update",
+    "for share", "for no key update", "information_schema.", "pg_catalog.", "pg_tables", "pg_indexes",
+    "pg_class", "sqlite_master", "sqlite_schema",
+)
+#: Row-locking builders: a per-item `SELECT ... FOR UPDATE` is a claim, not an N+1 read.
+_LOCKING = frozenset({"with_for_update", "with_row_locks"})
 
 
 def _targets(target: cst.BaseExpression) -> set[str]:
@@ -361,7 +401,9 @@ def _targets(target: cst.BaseExpression) -> set[str]:
 
 def _literal(iterable: cst.BaseExpression) -> bool:
     """A fixed, small collection written in the code: not N+1."""
-    return isinstance(iterable, (cst.List, cst.Tuple, cst.Set, cst.SimpleString)) or (
+    if isinstance(iterable, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+        return bool(iterable.elements)  # `ids = []` is filled later: data-sized
+    return isinstance(iterable, cst.SimpleString) or (
         isinstance(iterable, cst.Call) and isinstance(iterable.func, cst.Name) and iterable.func.value == "range"
         and all(isinstance(a.value, cst.Integer) for a in iterable.args)
     )
@@ -370,6 +412,14 @@ def _literal(iterable: cst.BaseExpression) -> bool:
 #: A loop variable used only here makes a batch, not an N+1: `.in_(chunk)`, or pages of a fixed
 #: size (`for offset in range(0, total, 500): ... .offset(offset).limit(500)`).
 _BATCH_ARGS = frozenset({"in_", "not_in", "offset", "limit", "slice"})
+
+
+_FROM_TARGETS = frozenset({"select", "query", "select_from", "from_statement"})
+
+
+def _callee(call: cst.Call) -> str | None:
+    func = call.func
+    return func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
 
 
 def _names(expr: cst.CSTNode, batch_ok: bool = False) -> set[str]:
@@ -386,6 +436,11 @@ def _names(expr: cst.CSTNode, batch_ok: bool = False) -> set[str]:
         elif isinstance(node, cst.Call):
             stack.append(node.func)
             if batch_ok and isinstance(node.func, cst.Attribute) and node.func.attr.value in _BATCH_ARGS:
+                continue
+            if batch_ok and _callee(node) in _FROM_TARGETS:
+                # `select(model)`, `select_from(table)`: what is queried, not a value in its
+                # WHERE; a loop over tables or models cannot be merged into one `IN (...)`
+                stack.extend(a.value for a in node.args if not isinstance(a.value, cst.Name))
                 continue
             stack.extend(a.value for a in node.args)
         elif isinstance(node, (cst.Comparison,)):

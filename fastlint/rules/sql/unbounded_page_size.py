@@ -49,7 +49,10 @@ class UnboundedPageSize(Rule):
     own query parameter is the one to bound). Names are compared without case or underscores
     (`pageSize` is `page_size`). A parameter the code bounds itself is not reported either:
     `min(limit, MAX)`, `if limit > MAX: raise ...`, or a slice bound on data already in memory,
-    in the route or in a project function it passes the parameter to (up to three calls deep).
+    in the route or in a project function it passes the parameter to (up to three calls deep;
+    when the receiver of that call comes from a factory the index cannot follow, the project's
+    methods of that name are checked), and a parameter the function never reads. A `None` default
+    (`limit: int | None = None`) usually means "no limit": bound it too.
 
     ## Example
     ```python
@@ -60,7 +63,7 @@ class UnboundedPageSize(Rule):
 
     @app.get("/items")
     def list_items(limit: int = 100):
-        return []
+        return ITEMS.head(limit)
     ```
 
     ## Use instead
@@ -74,7 +77,7 @@ class UnboundedPageSize(Rule):
 
     @app.get("/items")
     def list_items(limit: Annotated[int, Query(ge=1, le=100)] = 50):
-        return []
+        return ITEMS.head(limit)
     ```
 
     ## Options
@@ -111,6 +114,8 @@ class UnboundedPageSize(Rule):
                 continue  # filled by a dependency, whose own query parameter is checked there
             if not _is_int(annotation, param.default) or _bounded(annotation) or _bounded(param.default):
                 continue
+            if not _reads(node.body, param.name.value):
+                continue  # accepted for compatibility and ignored: it sizes nothing
             # `limit: int = LimitBody()` where `LimitBody()` returns `Depends(...)`: injected
             desc = dict(function.facts["params"]).get(param.name.value)
             injected = queries.has_kind(desc, {known.INJECTED})
@@ -120,6 +125,21 @@ class UnboundedPageSize(Rule):
                 param=param.name.value,
                 bound=self.options.max_page_size,
             )
+
+
+def _reads(body: cst.BaseSuite, name: str) -> bool:
+    """`name` is read somewhere in the function body (nested functions included)."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            if node.value == name:
+                return True
+            continue
+        if isinstance(node, cst.SimpleString):
+            continue
+        stack.extend(node.children)
+    return False
 
 
 def _normal(name: str) -> str:

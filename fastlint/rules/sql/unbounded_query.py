@@ -77,6 +77,7 @@ class UnboundedQuery(Rule):
         super().__init__(ctx, options)
         self._seen: set[int] = set()
         self._executed_on: dict[str, cst.Call] = {}
+        self._opaque = False
 
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None:
@@ -126,6 +127,7 @@ class UnboundedQuery(Rule):
                     yield from self._fetches(el.value, depth + 1)
 
     def _unbounded(self, call: cst.Call) -> Cond:
+        self._opaque = False
         receiver = call.func.value  # type: ignore[attr-defined]
         desc = self.ctx.model.describe(receiver)
         parts = list(self._statement_calls(receiver, 0))
@@ -170,6 +172,10 @@ class UnboundedQuery(Rule):
                     unique.append(queries.is_unique_cover(statement, columns))
         # a composite unique key (or primary key) whose every column is filtered bounds the rows
         unique += [queries.is_unique_cover(owner, columns) for owner, columns in covered.values() if len(columns) > 1]
+        if self._opaque:
+            return FALSE
+        if _distinct_over_in(parts):
+            return FALSE  # `select(M.tag).where(M.tag.in_(tags)).distinct()`: at most one row per value
         return rows & ~any_of(unique)
 
     def _limited(self, expr: cst.BaseExpression, depth: int) -> bool:
@@ -232,20 +238,43 @@ class UnboundedQuery(Rule):
         if isinstance(condition, cst.Comparison) and len(condition.comparisons) == 1:
             if isinstance(condition.comparisons[0].operator, cst.Equal):
                 left, right = condition.left, condition.comparisons[0].comparator
+                if self._opaque_column(left) and not self._is_class_column(right):
+                    self._opaque = True
                 return self._column_is_unique(left) | self._column_is_unique(right)
         if isinstance(condition, cst.Call) and method_name(condition) == "in_":
             if condition.args and _is_subquery(condition.args[0].value):
                 return FALSE  # `id.in_(select(...))`: as many ids as the subquery returns
+            if self._opaque_column(condition.func.value):  # type: ignore[attr-defined]
+                self._opaque = True
             return self._column_is_unique(condition.func.value)  # type: ignore[attr-defined]
         if isinstance(condition, cst.Call) and isinstance(condition.func, cst.Name) and condition.func.value == "and_":
             return any_of([self._unique(a.value) for a in condition.args])
         if isinstance(condition, cst.Call) and isinstance(condition.func, cst.Name) and condition.func.value == "or_":
-            return all_of([self._unique(a.value) for a in condition.args])  # a union of bounded sets
+            # `or_(*[M.id == v for v in ids])`: one bounded term per value
+            terms = [a.value.elt if a.star == "*" and isinstance(a.value, (cst.ListComp, cst.GeneratorExp)) else a.value for a in condition.args]
+            return all_of([self._unique(t) for t in terms])  # a union of bounded sets
         if isinstance(condition, cst.BinaryOperation) and isinstance(condition.operator, cst.BitAnd):
             return self._unique(condition.left) | self._unique(condition.right)
         if isinstance(condition, cst.BinaryOperation) and isinstance(condition.operator, cst.BitOr):
             return self._unique(condition.left) & self._unique(condition.right)
         return FALSE
+
+    def _opaque_column(self, expr: cst.BaseExpression) -> bool:
+        """`model.id` where `model` is a local whose class the code does not show
+        (`model = MODELS[kind]`, `model = load_model(kind)` from an unknown library): whether the filter bounds the rows is
+        unknowable, so nothing is reported."""
+        expr = unwrap_col(expr)
+        if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+            return False
+        desc = self.ctx.model.describe(expr.value)
+        if desc is not None and desc[0] != "sub":
+            return False
+        values = self.ctx.model.values_of(expr.value.value)
+        return any(isinstance(v, (cst.Subscript, cst.Call)) for v in values)
+
+    def _is_class_column(self, expr: cst.BaseExpression) -> bool:
+        expr = unwrap_col(expr)
+        return isinstance(expr, cst.Attribute) and isinstance(expr.value, (cst.Name, cst.Attribute)) and self.ctx.model.describe(expr.value) is not None
 
     def _column_is_unique(self, expr: cst.BaseExpression) -> Cond:
         expr = unwrap_col(expr)
@@ -272,6 +301,31 @@ def _aggregate_only(call: cst.Call) -> bool:
         if not (isinstance(value.func.value, cst.Name) and value.func.value.value == "func"):
             return False
     return True
+
+
+def _distinct_over_in(parts: list[cst.Call]) -> bool:
+    """The rows are grouped (`.group_by(X)`) or made distinct (`select(X)...distinct()`) on the
+    very columns an `.in_(values)` filters: one row per value given."""
+    filtered: set[str] = set()
+    for part in parts:
+        if method_name(part) in _FILTERS:
+            for arg in part.args:
+                value = arg.value
+                if isinstance(value, cst.Call) and method_name(value) == "in_":
+                    filtered.add(_text(unwrap_col(value.func.value)))  # type: ignore[attr-defined]
+    if not filtered:
+        return False
+    for part in parts:
+        name = method_name(part)
+        if name == "group_by" and part.args and all(_text(unwrap_col(a.value)) in filtered for a in part.args):
+            return True
+    if any(method_name(p) == "distinct" for p in parts):
+        for part in parts:
+            func = part.func
+            if isinstance(func, cst.Name) and func.value == "select" or method_name(part) == "query":
+                if part.args and all(_text(unwrap_col(a.value)) in filtered for a in part.args):
+                    return True
+    return False
 
 
 def _passes_limit(call: cst.Call) -> bool:
