@@ -41,6 +41,11 @@ def test_module_names_and_relative_imports() -> None:
     assert module_name_for("app/api/__init__.py") == ("app.api", True)
     assert module_name_for("app/api/routes.py") == ("app.api.routes", False)
     assert module_name_for("stubs/x.pyi") == ("stubs.x", False)
+    # files no import can name still get names of their own (Alembic revisions must not collide)
+    first = module_name_for("migrations/versions/0095_add_index.py")[0]
+    second = module_name_for("migrations/versions/37f2c1_add_email.py")[0]
+    assert len({first, second, module_name_for("migrations/versions/__init__.py")[0]}) == 3
+    assert module_name_for("my-service/app/main.py") == ("my-service.app.main", False)
     assert resolve_relative("app.api", 1, "deps") == "app.api.deps"
     assert resolve_relative("app.api", 2, None) == "app"
 

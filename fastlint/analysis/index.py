@@ -870,10 +870,13 @@ class ProjectIndex:
                 continue
             kinds, unknown = self.kinds(callee)
             undecided = undecided or unknown
-            if not any(k.startswith("PF:") for k in kinds) and callee and callee[0] == "attr":
-                # `_get_store().search(max_results=n)`: the receiver comes from a factory the
-                # index cannot follow; the project's methods of that name stand in for it
-                kinds = {f"PF:{q}" for q in self.methods_named(callee[2])}
+            if callee and callee[0] == "attr" and all(
+                self.functions.get(k[3:], {}).get("class") for k in kinds if k.startswith("PF:")
+            ):
+                # `_get_store().search(max_results=n)`: a method call dispatches on the receiver's
+                # runtime class (a factory, an abstract base): the project's methods of that name
+                # are the candidates, and one that bounds the value counts
+                kinds = set(kinds) | {f"PF:{q}" for q in self.methods_named(callee[2])}
             for kind in kinds:
                 if not kind.startswith("PF:"):
                     continue

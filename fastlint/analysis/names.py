@@ -6,9 +6,13 @@ statements, in the same pass as everything else.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 import libcst as cst
+
+
+_ODD = re.compile(r"[^\w]")
 
 
 def module_name_for(relpath: str) -> tuple[str, bool]:
@@ -29,7 +33,10 @@ def module_name_for(relpath: str) -> tuple[str, bool]:
             break
     is_package = stem == "__init__"
     parts = parts[:-1] if is_package else [*parts[:-1], stem]
-    return ".".join(p for p in parts if p.isidentifier()), is_package
+    # A part that is not an identifier (`0095_add_index.py`, `my-service/`) cannot be imported by
+    # a dotted name, but it must still tell files apart (Alembic revisions would otherwise all be
+    # `migrations.versions`): it is kept with its odd characters as `-`, which no import spells.
+    return ".".join(p if p.isidentifier() else _ODD.sub("-", p) for p in parts), is_package
 
 
 def dotted(node: cst.BaseExpression) -> str | None:

@@ -170,6 +170,15 @@ class NPlusOne(Rule):
                         names |= self._used(bound, depth + 1)
         return names
 
+    def _statement_is_item(self, call: cst.Call) -> bool:
+        """The whole statement run is the loop's item (`execute(pragma)`, `execute(text(query))`)."""
+        if method_name(call) not in ("execute", "exec", "executescript", "fetch", "fetchrow", "fetchval") or not call.args:
+            return False
+        first = call.args[0].value
+        if isinstance(first, cst.Call) and _callee(first) == "text" and first.args:
+            first = first.args[0].value
+        return isinstance(first, cst.Name) and any(first.value in loop.names for loop in self._loops)
+
     def _locks(self, expr: cst.BaseExpression, depth: int) -> bool:
         """The statement takes row locks: `.with_for_update()`, `with_row_locks(stmt)`, also
         when it was built in a variable."""
@@ -212,6 +221,8 @@ class NPlusOne(Rule):
         self._handled.update(id(c) for c in calls)
         if any(is_write_statement(a.value, self.ctx.model.values_of) for c in calls for a in c.args):
             return  # one UPDATE/DELETE/INSERT per item is a write pattern, not the N+1 read
+        if any(self._statement_is_item(c) for c in calls):
+            return  # `for stmt in statements: conn.execute(stmt)`: a list of statements, run in turn
         used: set[str] = set()
         for call in calls:
             for arg in call.args:
