@@ -945,6 +945,8 @@ def _table_arg_indexes(value: cst.BaseExpression, unique_only: bool = False) -> 
     elements = value.elements if isinstance(value, (cst.Tuple, cst.List)) else [value]
     for el in elements:
         item = getattr(el, "value", el)
+        while isinstance(item, cst.Call) and isinstance(item.func, cst.Attribute) and isinstance(item.func.value, cst.Call):
+            item = item.func.value  # `Index(...).ddl_if(dialect="postgresql")`
         if not isinstance(item, cst.Call) or _call_name(item) not in ("Index", "UniqueConstraint", "PrimaryKeyConstraint"):
             continue
         if unique_only and _call_name(item) == "Index" and not any(

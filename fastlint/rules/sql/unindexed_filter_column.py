@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.analysis.chains import chain_calls, looks_like_query_chain, method_name, unwrap_col
+from fastlint.analysis.chains import chain_calls, chain_root, looks_like_query_chain, method_name, unwrap_col
 from fastlint.conditions import TRUE, any_of
 from fastlint.rule import Lookup, Rule
 
@@ -92,6 +92,9 @@ class UnindexedFilterColumn(Rule):
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
         self._done: set[int] = set()
+        #: statements seen, decided at the end of the module: a later `q = q.where(...)` extends one
+        self._records: list[_Record] = []
+        self._by_call: dict[int, _Record] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
         """Each statement once, at its outermost filter: a column filtered together with one
@@ -99,7 +102,8 @@ class UnindexedFilterColumn(Rule):
         name = method_name(node)
         if (name not in _FILTERS and name != "filter_by") or id(node) in self._done:
             return
-        calls = [c for c in chain_calls(node) if method_name(c) in _FILTERS or method_name(c) == "filter_by"]
+        chain = list(chain_calls(node))
+        calls = [c for c in chain if method_name(c) in _FILTERS or method_name(c) == "filter_by"]
         self._done.update(id(c) for c in calls)
         receiver = calls[-1].func.value  # type: ignore[attr-defined]
         desc = self.ctx.model.describe(receiver)
@@ -108,32 +112,87 @@ class UnindexedFilterColumn(Rule):
             statement = TRUE
         if statement.is_false:
             return
-        # (owner key, owner descriptor, column, node to report at, inside an OR) per filtered column
-        filtered: list[tuple[str, object, str, cst.CSTNode, bool]] = []
+        entries: list[_Entry] = []
         for call in reversed(calls):  # source order: the innermost call is written first
             if method_name(call) == "filter_by":
                 owner = self.ctx.model.describe(call.func.value)  # type: ignore[attr-defined]
-                filtered += [("\0statement", owner, a.keyword.value, a, False) for a in call.args if a.keyword is not None]
+                entries += [_Entry("\0statement", owner, a.keyword.value, a, False, False) for a in call.args if a.keyword is not None and not _low_cardinality(a.value)]
             else:
                 for arg in call.args:
                     if arg.keyword is None:
-                        for owner_node, column, where, in_or in _compared_columns(arg.value):
-                            filtered.append((_key(owner_node), self.ctx.model.describe(owner_node), column, where, in_or))
-        by_owner: dict[str, list[tuple[object, str, cst.CSTNode, bool]]] = {}
-        for key, owner, column, where, in_or in filtered:
-            by_owner.setdefault(key, []).append((owner, column, where, in_or))
-        for key, entries in by_owner.items():
-            owner = entries[0][0]
+                        for owner_node, column, where, in_or, pair in _compared_columns(arg.value):
+                            entries.append(_Entry(_key(owner_node), self.ctx.model.describe(owner_node), column, where, in_or, pair))
+        record = _Record(statement, entries)
+        # `q = select(M).where(M.user_id == u)` ... `q = q.where(M.status == s)`: one statement
+        root = chain_root(node)
+        if isinstance(root, cst.Name):
+            for bound in self.ctx.model.values_of(root.value):
+                if not isinstance(bound, cst.BaseExpression):
+                    continue
+                for call in chain_calls(bound):
+                    earlier = self._by_call.get(id(call))
+                    if earlier is not None and earlier is not record:
+                        earlier.extended = True
+                        record.inherited.append(earlier)
+                        break
+        for call in chain:
+            self._by_call[id(call)] = record
+        self._records.append(record)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for record in self._records:
+            if not record.extended:
+                self._decide(record)
+
+    def _decide(self, record: _Record) -> None:
+        entries = record.all_entries()
+        by_owner: dict[str, list[_Entry]] = {}
+        for entry in entries:
+            by_owner.setdefault(entry.key, []).append(entry)
+        for entries in by_owner.values():
+            owner = entries[0].owner
             if owner is None:
                 continue
             # An AND-ed column that leads an index narrows the scan for the whole statement; a
-            # column inside an OR covers only its branch.
-            covered = any_of([queries.is_indexed_column_of(owner, c) for _, c, _, in_or in entries if not in_or])
-            missing = any_of([queries.is_column_of(owner, c) & ~queries.is_indexed_column_of(owner, c) for _, c, _, _ in entries])
-            _, _, where, _ = entries[0]
+            # column inside an OR covers only its branch. A comparison of two attributes may be a
+            # join condition or a value (`Order.user_id == user.id`): it can cover, never report.
+            covered = any_of([queries.is_indexed_column_of(owner, e.column) for e in entries if not e.in_or])
+            reportable = [e for e in entries if not e.pair]
+            if not reportable:
+                continue
+            missing = any_of([queries.is_column_of(owner, e.column) & ~queries.is_indexed_column_of(owner, e.column) for e in reportable])
             model: object = Lookup("entity_name", (owner,))
-            columns = ", ".join(dict.fromkeys(c for _, c, _, _ in entries))
-            self.report(where, when=statement & ~covered & missing, model=model, column=columns, where=Lookup("model_location", (owner,)))
+            columns = ", ".join(dict.fromkeys(e.column for e in reportable))
+            self.report(reportable[0].where, when=record.statement & ~covered & missing, model=model, column=columns, where=Lookup("model_location", (owner,)))
+
+
+class _Entry:
+    __slots__ = ("key", "owner", "column", "where", "in_or", "pair")
+
+    def __init__(self, key: str, owner: object, column: str, where: cst.CSTNode, in_or: bool, pair: bool) -> None:
+        self.key, self.owner, self.column, self.where, self.in_or, self.pair = key, owner, column, where, in_or, pair
+
+
+class _Record:
+    __slots__ = ("statement", "entries", "inherited", "extended")
+
+    def __init__(self, statement: object, entries: list[_Entry]) -> None:
+        self.statement = statement
+        self.entries = entries
+        self.inherited: list[_Record] = []
+        self.extended = False
+
+    def all_entries(self, depth: int = 0) -> list[_Entry]:
+        out = list(self.entries)
+        if depth < 8:
+            for earlier in self.inherited:
+                out = earlier.all_entries(depth + 1) + out
+        return out
+
+
+def _low_cardinality(value: cst.BaseExpression) -> bool:
+    """`== True`, `== False`, `== None`: a flag, which an index rarely helps."""
+    return isinstance(value, cst.Name) and value.value in ("True", "False", "None")
 
 
 def _key(node: cst.BaseExpression) -> str:
@@ -142,22 +201,28 @@ def _key(node: cst.BaseExpression) -> str:
     return dotted(node) or str(id(node))
 
 
-def _compared_columns(expr: cst.BaseExpression, in_or: bool = False) -> Iterator[tuple[cst.BaseExpression, str, cst.CSTNode, bool]]:
-    """(owner, column, node, inside an OR) for `Owner.column <op> value` comparisons (==, <, <=,
-    >, >=), `Owner.column.in_(...)` / `.between(...)`, through `and_`/`or_`/`&`/`|`. Comparisons
-    of two columns (join conditions) are left out."""
+def _compared_columns(expr: cst.BaseExpression, in_or: bool = False) -> Iterator[tuple[cst.BaseExpression, str, cst.CSTNode, bool, bool]]:
+    """(owner, column, node, inside an OR, paired) for `Owner.column <op> value` comparisons (==,
+    <, <=, >, >=), `Owner.column.in_(...)` / `.between(...)`, through `and_`/`or_`/`&`/`|`. Both
+    sides of `A.x == B.y` come out "paired": a join condition, or a column and an instance's value.
+    Comparisons with `True`/`False`/`None` (flags) are left out."""
     if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
         target = expr.comparisons[0]
         if isinstance(target.operator, _RANGE):
             left, right = unwrap_col(expr.left), unwrap_col(target.comparator)
-            if _column(left) and not _column(right):
-                yield left.value, left.attr.value, expr, in_or  # type: ignore[attr-defined]
-            elif _column(right) and not _column(left):
-                yield right.value, right.attr.value, expr, in_or  # type: ignore[attr-defined]
+            if _low_cardinality(left) or _low_cardinality(right):
+                return
+            if _column(left) and _column(right):
+                yield left.value, left.attr.value, expr, in_or, True  # type: ignore[attr-defined]
+                yield right.value, right.attr.value, expr, in_or, True  # type: ignore[attr-defined]
+            elif _column(left):
+                yield left.value, left.attr.value, expr, in_or, False  # type: ignore[attr-defined]
+            elif _column(right):
+                yield right.value, right.attr.value, expr, in_or, False  # type: ignore[attr-defined]
     elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("in_", "between"):
         column = unwrap_col(expr.func.value)
         if _column(column):
-            yield column.value, column.attr.value, expr, in_or  # type: ignore[attr-defined]
+            yield column.value, column.attr.value, expr, in_or, False  # type: ignore[attr-defined]
     elif isinstance(expr, cst.Call) and _last_name(expr.func) in ("and_", "or_"):
         branch = in_or or _last_name(expr.func) == "or_"
         for arg in expr.args:
