@@ -369,6 +369,7 @@ def lint_source(
     summary["app_code"] = ctx.is_application_code
     summary["path"] = job.display_path
     _class_lines(summary, text)
+    _function_lines(summary, text)
     result.facts = summary
     if "sql" in ctx.__dict__:  # the SQL sinks were looked at: count what was found and parsed
         result.stats = dict(ctx.sql.stats)
@@ -428,6 +429,37 @@ def _class_lines(summary: dict[str, Any], text: str) -> None:
             match = re.search(rf"^[ \t]*class[ \t]+{name}\b", text, re.MULTILINE)
             if match:
                 facts["line"] = text.count("\n", 0, match.start()) + 1
+
+
+_DEF = None
+
+
+def _function_lines(summary: dict[str, Any], text: str) -> None:
+    """The line of each function's `def` (for call chains in messages), from the source text:
+    functions are walked in source order, so the n-th `def name` is the n-th function called so."""
+    global _DEF
+    functions = summary["functions"]
+    if not functions:
+        return
+    if _DEF is None:
+        import re
+
+        _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+    matches = [(m.group(1), m.start()) for m in _DEF.finditer(text)]
+    i = 0
+    line, last = 1, 0
+    for facts in functions.values():
+        name = facts["name"]
+        j = i
+        while j < len(matches) and matches[j][0] != name:
+            j += 1
+        if j == len(matches):
+            continue  # a `def` the pattern cannot see (e.g. after a `;`): no line
+        start = matches[j][1]
+        line += text.count("\n", last, start)
+        last = start
+        facts["line"] = line
+        i = j + 1
 
 
 # -- placing findings ------------------------------------------------------------------------------

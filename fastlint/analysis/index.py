@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from fastlint.analysis import known
+from fastlint.analysis import known, work
 from fastlint.analysis.model import Desc, ref_of
 
 Kinds = frozenset[str]
@@ -70,6 +70,8 @@ class ProjectIndex:
         self._callee_memo: dict[str, list[str]] = {}
         self._module_callers: dict[str, dict[str, list[str]]] = {}
         self._methods_by_name: dict[str, list[str]] | None = None
+        self._loop: dict[str, str | None] | None = None
+        self._heavy_memo: dict[str, tuple[str, str] | None] = {}
 
     # -- modules and names -------------------------------------------------------------------
     def find_module(self, name: str) -> str | None:
@@ -633,6 +635,106 @@ class ProjectIndex:
             frontier = nxt
         return None if (undecided and self.partial) else False
 
+    # -- the event loop ----------------------------------------------------------------------------
+    def loop_parents(self) -> dict[str, str | None]:
+        """Functions that run on the event loop, each with the caller it is reached through
+        (None for the entry point): `async def` routes, dependencies, middleware, exception
+        handlers and websocket handlers, and what they call directly, to `call_depth` calls.
+        A sync `def` entry point runs in the threadpool; calls handed to a thread do not count
+        (they are not calls of the function, see `ModuleModel.offloaded`)."""
+        if self._loop is None:
+            parents: dict[str, str | None] = {}
+            frontier = []
+            for fn in sorted(self.entry_points()):
+                facts = self.functions.get(fn)
+                if facts is not None and facts.get("async"):
+                    parents[fn] = None
+                    frontier.append(fn)
+            for _ in range(self.call_depth):
+                nxt = []
+                for fn in frontier:
+                    for callee in self._callees(fn):
+                        if callee not in parents:
+                            parents[callee] = fn
+                            nxt.append(callee)
+                frontier = nxt
+            self._loop = parents
+        return self._loop
+
+    def on_event_loop(self, fn: str) -> bool | None:
+        if self.partial:
+            facts = self.functions.get(fn)
+            if facts is not None and facts.get("async") and (self.is_route(fn) or facts.get("entry")):
+                return True
+            return None
+        return fn in self.loop_parents()
+
+    def _where(self, fn: str) -> str:
+        facts = self.functions.get(fn, {})
+        module = self.function_module.get(fn)
+        path = self.modules[module].get("path", module) if module is not None else "?"
+        line = facts.get("line")
+        return f"{path}:{line}" if line else str(path)
+
+    def loop_chain(self, fn: str) -> str | None:
+        """`async route list_items() app/api.py:10 -> load() app/crud.py:12`, from the entry point."""
+        parents = self.loop_parents() if not self.partial else {fn: None}
+        if fn not in parents:
+            return None
+        chain = []
+        current: str | None = fn
+        while current is not None and len(chain) < 12:
+            chain.append(current)
+            current = parents.get(current)
+        chain.reverse()
+        entry = chain[0]
+        kind = self.entry_points().get(entry, "entry point") if not self.partial else (self.functions.get(entry, {}).get("entry") or "route")
+        parts = [f"async {kind.replace('_', ' ')} `{entry.rsplit('.', 1)[-1]}()` {self._where(entry)}"]
+        parts += [f"{c.rsplit('.', 1)[-1]}() {self._where(c)}" for c in chain[1:]]
+        return " -> ".join(parts)
+
+    def heavy_work(self, fn: str, depth: int | None = None) -> tuple[str, str] | None:
+        """(what, where) for the first CPU-heavy or report-generating call `fn` makes, itself or
+        through project functions it calls (to `call_depth`): `("password hashing (bcrypt)",
+        "hash_all() app/tasks.py:12")`."""
+        if depth is None:
+            depth = self.call_depth
+        key = f"{fn}@{depth}"
+        if key in self._heavy_memo:
+            return self._heavy_memo[key]
+        self._heavy_memo[key] = None  # recursion guard
+        found: tuple[str, str] | None = None
+        facts = self.functions.get(fn)
+        if facts is not None:
+            label = self._heavy_label(facts)
+            if label is not None:
+                found = (label, f"{fn.rsplit('.', 1)[-1]}() {self._where(fn)}")
+            elif depth > 0:
+                for callee in self._callees(fn):
+                    inner = self.heavy_work(callee, depth - 1)
+                    if inner is not None:
+                        found = inner
+                        break
+        self._heavy_memo[key] = found
+        return found
+
+    def _heavy_label(self, facts: Mapping[str, Any]) -> str | None:
+        for target in facts["calls"]:
+            label = work.CPU_FUNCTIONS.get(target)
+            if label is None and target.startswith(work.PASSLIB_SCHEMES) and target.rsplit(".", 1)[-1] in work.PASSLIB_METHODS:
+                label = "password hashing (passlib)"
+            if label is not None:
+                return label
+        for desc in facts.get("method_calls", ()):
+            if not desc or desc[0] != "attr":
+                continue
+            method = desc[2]
+            for table in (work.CPU_METHODS, work.REPORT_METHODS):
+                wanted = work.match_methods(table, method)
+                if wanted and self.has_kind(desc[1], wanted):
+                    return next(iter(wanted.values()))
+        return None
+
     def is_request_code(self, fn: str) -> bool | None:
         if self.partial:
             return True if self.is_route(fn) else None
@@ -935,6 +1037,25 @@ class ProjectIndex:
                 if module is not None and "line" in facts:
                     return f"{self.modules[module].get('path', module)}:{facts['line']}"
             return None
+        if query == "work_label":
+            receiver, _method, labels = args
+            kinds, _ = self.kinds(receiver)
+            for kind, label in labels:
+                if kind in kinds:
+                    return label
+            return labels[0][1] if labels else None
+        if query == "loop_chain_text":
+            chain = self.loop_chain(args[0])
+            return f"on the event loop, reached from {chain}" if chain else None
+        if query == "loop_chain":
+            return self.loop_chain(args[0])
+        if query == "heavy_chain":
+            for kind in sorted(self.kinds(args[0])[0]):
+                if kind.startswith("PF:"):
+                    found = self.heavy_work(kind[3:])
+                    if found is not None:
+                        return f"{found[0]} in {found[1]}"
+            return None
         raise ValueError(f"unknown lookup {query!r}")
 
     # -- conditions ------------------------------------------------------------------------------
@@ -1007,6 +1128,15 @@ class ProjectIndex:
             return self.is_runtime_code(atom[1])
         if head == "calls_into":
             return self.calls_into(atom[1], atom[2], atom[3])
+        if head == "on_event_loop":
+            return self.on_event_loop(atom[1])
+        if head == "heavy_work":
+            functions = [k[3:] for k in self.kinds(atom[1])[0] if k.startswith("PF:")]
+            if not functions:
+                return None if self.partial else False
+            if self.partial:
+                return True if any(self.heavy_work(f) for f in functions) else None
+            return any(self.heavy_work(f) for f in functions)
         raise ValueError(f"unknown condition atom {head!r}")
 
 

@@ -313,7 +313,20 @@ EXTERNAL_TOP_LEVEL = frozenset(
         "asyncpg",
         "databases",
         "aiosqlite",
+        "PIL",
+        "openpyxl",
+        "argon2",
+        "fastapi_mail",
+        "aiosmtplib",
+        "sendgrid",
+        "botocore",
+        "aioboto3",
+        "aiohttp",
     }
 )
 
 BUILTIN_NAMES = frozenset(dir(__import__("builtins")))
+
+
+# The FL3xx catalogue adds its client kinds (httpx.Client, redis.Redis, CryptContext, ...).
+from fastlint.analysis import work as _work  # noqa: E402,F401  (registers on import)

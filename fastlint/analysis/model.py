@@ -28,7 +28,7 @@ from typing import Any
 
 import libcst as cst
 
-from fastlint.analysis import known
+from fastlint.analysis import known, work
 from fastlint.analysis.names import ModuleNames, dotted, import_bindings
 from fastlint.analysis.patterns import LazyInit
 
@@ -182,6 +182,9 @@ class ModuleModel:
         self._main_bodies: set[int] = set()
         #: How many `if __name__ == "__main__":` bodies enclose the current node.
         self.main_block_depth = 0
+        #: ids of the calls inside the arguments of an offloading call (`run_in_threadpool(lambda:
+        #: f(x))`, `loop.run_in_executor(None, g)`): they run in another thread or process
+        self.offloaded: set[int] = set()
 
     # -- what rules ask ------------------------------------------------------------------------
     @property
@@ -742,6 +745,11 @@ class ModuleModel:
     def _enter_call(self, node: cst.Call) -> None:
         func = self.describe(node.func)
         target = ref_of(func)
+        if node.args and (target in work.OFFLOAD_FUNCTIONS or (isinstance(node.func, cst.Attribute) and node.func.attr.value in work.OFFLOAD_METHODS)):
+            # arguments are evaluated here; only a lambda's body runs in the other thread
+            self.offloaded.update(id(c) for a in node.args if isinstance(a.value, cst.Lambda) for c in _calls_in(a.value.body))
+        if id(node) in self.offloaded:
+            return  # not a call this function makes on its own thread
         if target in known.DEPENDS:
             dep = self.describe(node)
             if dep is not None and dep[1] is not None and len(self.summary["depends"]) < MAX_LIST:
@@ -935,6 +943,17 @@ def _mentions(annotation: cst.BaseExpression, name: str) -> bool:
     if isinstance(annotation, cst.Attribute):
         return annotation.attr.value == name
     return False
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    out: list[cst.Call] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Call):
+            out.append(item)
+        stack.extend(item.children)
+    return out
 
 
 def _table_arg_indexes(value: cst.BaseExpression, unique_only: bool = False) -> list[list[str]]:

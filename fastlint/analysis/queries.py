@@ -169,3 +169,15 @@ def is_unique_cover(owner: Desc, columns: Iterable[str]) -> Cond:
 def is_constant_value(desc: Desc) -> Cond:
     """The value is fixed in the code, or a number (see `ProjectIndex.is_constant_value`)."""
     return FALSE if desc is None else Cond.atom("constant_value", desc)
+
+
+def is_on_event_loop(function: str) -> Cond:
+    """`function` runs on the event loop: an `async def` entry point, or a function one calls
+    directly (see `ProjectIndex.loop_parents`)."""
+    return Cond.atom("on_event_loop", function)
+
+
+def does_heavy_work(callee: Desc) -> Cond:
+    """The project function `callee` describes does CPU-heavy work or builds a report, itself or
+    through the functions it calls."""
+    return FALSE if callee is None else Cond.atom("heavy_work", callee)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from fastlint.rule import RuleInfo
+from fastlint.rules.async_work.async_route_without_await import AsyncRouteWithoutAwait
+from fastlint.rules.async_work.blocking_call_in_async_route import BlockingCallInAsyncRoute
+from fastlint.rules.async_work.cpu_heavy_in_route import CpuHeavyInRoute
+from fastlint.rules.async_work.heavy_background_task import HeavyBackgroundTask
+from fastlint.rules.async_work.long_task_in_request import LongTaskInRequest
 from fastlint.rules.meta import InternalError, SyntaxError_
 from fastlint.rules.sessions.create_all_at_runtime import CreateAllAtRuntime
 from fastlint.rules.sessions.engine_per_call import EnginePerCall
@@ -40,4 +45,9 @@ ALL_RULES: tuple[type[RuleInfo], ...] = (
     CartesianJoin,
     PythonOperatorInFilter,
     CountViaLen,
+    BlockingCallInAsyncRoute,
+    AsyncRouteWithoutAwait,
+    CpuHeavyInRoute,
+    LongTaskInRequest,
+    HeavyBackgroundTask,
 )

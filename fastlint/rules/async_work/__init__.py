@@ -1,0 +1,1 @@
+"""Event-loop and background-work rules (FL301-FL305)."""
