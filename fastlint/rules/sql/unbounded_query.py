@@ -142,7 +142,10 @@ class UnboundedQuery(Rule):
         for site in sites:
             if all(v.statements and sql.has_limit(v.statements) for v in site.variants):
                 return FALSE
-        joined = any(method_name(p) in ("join", "outerjoin", "join_from") for p in parts)
+        joins = [p for p in parts if method_name(p) in ("join", "outerjoin", "join_from")]
+        # a join keeps a unique filter's bound only when each selected row meets at most one
+        # joined row: `.join(Flow, Message.flow_id == Flow.id)` (the joined side is unique)
+        to_one = all_of([self._to_one(j) for j in joins]) if joins else TRUE
         grouped = any(method_name(p) == "group_by" for p in parts)
         unique: list[Cond] = []
         covered: dict[str, tuple[object, set[str]]] = {}  # owner text -> (owner, columns filtered)
@@ -156,7 +159,7 @@ class UnboundedQuery(Rule):
                 return FALSE  # `paginated_select(statement=q, limit=limit)`: the helper bounds it
             if any(self._limited(a.value, 0) for a in part.args):
                 return FALSE  # selecting from (or `.in_()` on) a subquery that has a LIMIT
-            if joined:
+            if to_one.is_false:
                 continue  # a unique filter on a joined table does not bound the selected one
             if name in _FILTERS:
                 unique += [self._unique(arg.value) for arg in part.args if arg.keyword is None]
@@ -176,7 +179,7 @@ class UnboundedQuery(Rule):
             return FALSE
         if _distinct_over_in(parts):
             return FALSE  # `select(M.tag).where(M.tag.in_(tags)).distinct()`: at most one row per value
-        return rows & ~any_of(unique)
+        return rows & ~(any_of(unique) & to_one)
 
     def _limited(self, expr: cst.BaseExpression, depth: int) -> bool:
         """A subquery or CTE built with a LIMIT: `w.c.state` where `w = select(...).limit(n).subquery()`,
@@ -257,6 +260,20 @@ class UnboundedQuery(Rule):
             return self._unique(condition.left) | self._unique(condition.right)
         if isinstance(condition, cst.BinaryOperation) and isinstance(condition.operator, cst.BitOr):
             return self._unique(condition.left) & self._unique(condition.right)
+        return FALSE
+
+    def _to_one(self, join: cst.Call) -> Cond:
+        """`.join(Target, Base.fk == Target.pk)`: the joined side of the condition is unique."""
+        args = [a.value for a in join.args if a.keyword is None]
+        if len(args) < 2 or not isinstance(args[1], cst.Comparison) or len(args[1].comparisons) != 1:
+            return FALSE
+        if not isinstance(args[1].comparisons[0].operator, cst.Equal):
+            return FALSE
+        target = _text(args[0])
+        for side in (args[1].left, args[1].comparisons[0].comparator):
+            side = unwrap_col(side)
+            if isinstance(side, cst.Attribute) and _text(side.value) == target:
+                return self._column_is_unique(side)
         return FALSE
 
     def _opaque_column(self, expr: cst.BaseExpression) -> bool:
