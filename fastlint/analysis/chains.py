@@ -98,7 +98,7 @@ def is_write_statement(expr: cst.BaseExpression, values_of=None, depth: int = 0)
         name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
         if name in _WRITE_BUILDERS and (call.args or name != "values"):  # not `dict.values()`
             return True
-        if name == "text" and call.args and _leading_word(call.args[0].value) in _WRITE_VERBS:
+        if name in ("text", "SQL") and call.args and _leading_word(call.args[0].value) in _WRITE_VERBS:
             return True
         if isinstance(func, cst.Name) and name != "text" and depth < 3 and values_of is not None:
             # a wrapper given a write statement returns one: `_filtered(upd, col)`

@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import queries, work
+from fastlint.analysis.chains import chain_calls
 from fastlint.rule import Lookup, Rule
 from fastlint.rules.async_work._sites import classify
 
@@ -25,7 +26,8 @@ class BlockingCallInAsyncRoute(Rule):
     `async def` route, dependency, middleware, exception handler and websocket handler through the
     project's functions, across modules (`call-depth`, default 3), and names the chain. A sync
     `def` route is its own entry point (the threadpool) and is not reported; nor are calls passed
-    to a thread (`run_in_executor`, `to_thread`, an executor's `submit`), tests and migrations.
+    to a thread (`run_in_executor`, `to_thread`, an executor's `submit`), awaited calls (an
+    `AsyncSession` annotated as `Session` is still async), tests and migrations.
     Start-up code (lifespan, startup hooks) is not followed: it blocks before serving.
 
     ## Example
@@ -67,10 +69,18 @@ class BlockingCallInAsyncRoute(Rule):
     message = "`{call}` is {what} on the event loop, reached from {chain}"
     fix_hint = "Use an async client or driver, make the endpoint `def`, or offload it: `await run_in_threadpool(...)` / `asyncio.to_thread(...)`"
 
+    def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        self._awaited: set[int] = set()
+
+    def visit_Await(self, node: cst.Await) -> None:
+        # `await session.execute(...)`: whatever the annotation says, an awaited call is async
+        self._awaited.update(id(c) for c in chain_calls(node.expression))
+
     def visit_Call(self, node: cst.Call) -> None:
         model = self.ctx.model
         function = model.function
-        if function is None or id(node) in model.offloaded or self.ctx.is_support_code:
+        if function is None or id(node) in model.offloaded or id(node) in self._awaited or self.ctx.is_support_code:
             return
         found = classify(model, node, work.BLOCKING_FUNCTIONS, work.BLOCKING_METHODS)
         if found is None:

@@ -5,6 +5,7 @@ import libcst as cst
 from fastlint import sql
 from fastlint.analysis import known, queries
 from fastlint.analysis.chains import chain_calls, chain_root, is_write_statement, looks_like_query_chain, method_name
+from fastlint.analysis.model import ref_of
 from fastlint.conditions import TRUE, Cond
 from fastlint.rule import Rule
 
@@ -17,7 +18,7 @@ _LOADERS = frozenset({"selectinload", "joinedload", "subqueryload", "immediatelo
 
 
 class _Loop:
-    __slots__ = ("names", "iterable", "reported", "exits")
+    __slots__ = ("names", "iterable", "reported", "exits", "locked")
 
     def __init__(self, names: set[str], iterable: cst.BaseExpression | None) -> None:
         self.names = names
@@ -25,6 +26,8 @@ class _Loop:
         self.reported: set[str] = set()
         #: how many enclosing `if` bodies that end in return/raise/break (run at most once)
         self.exits = 0
+        #: a row-locking query ran in this iteration
+        self.locked = False
 
 
 class NPlusOne(Rule):
@@ -90,7 +93,7 @@ class NPlusOne(Rule):
     # -- loops ---------------------------------------------------------------------------------
     def visit_For(self, node: cst.For) -> None:
         # the loop starts with its body: the iterable is evaluated once
-        fixed = self._fixed_size(node.iter)
+        fixed = self._fixed_size(node.iter) or self._chunked(node.iter)
         self._bodies[id(node.body)] = _Loop(_targets(node.target), None if fixed else node.iter)
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
@@ -142,6 +145,22 @@ class NPlusOne(Rule):
             return bool(values) and all(self._fixed_size(v, depth + 1) for v in values)
         return False
 
+    def _chunked(self, iterable: cst.BaseExpression) -> bool:
+        """`chunk_list(ids, 500)`, `batched(ids, BATCH)`, `more_itertools.chunked(ids, n)`: a
+        call of a non-builtin function given a fixed integer size hands out batches."""
+        if not isinstance(iterable, cst.Call) or len(iterable.args) < 2:
+            return False
+        target = self.ctx.model.qualname(iterable.func)
+        if target is None or target.startswith("builtins."):
+            return False
+        size = iterable.args[-1].value
+        if isinstance(size, cst.Name):
+            bound = self.ctx.model.values_of(size.value)
+            size = bound[-1] if bound and isinstance(bound[-1], cst.BaseExpression) else size
+            if isinstance(size, cst.Name) and ref_of(self.ctx.model.describe(size)) is not None:
+                return True  # a module constant (`CHUNK_SIZE`), also one imported from elsewhere
+        return isinstance(size, cst.Integer) and int(size.value.replace("_", ""), 0) > 1
+
     def _enter_comprehension(self, node: cst.BaseComp) -> None:
         names: set[str] = set()
         iterable = None
@@ -177,7 +196,9 @@ class NPlusOne(Rule):
         first = call.args[0].value
         if isinstance(first, cst.Call) and _callee(first) == "text" and first.args:
             first = first.args[0].value
-        return isinstance(first, cst.Name) and any(first.value in loop.names for loop in self._loops)
+        # `stmt` or `stmt.where(...)` where the loop hands out statements
+        root = chain_root(first)
+        return isinstance(root, cst.Name) and any(root.value in loop.names for loop in self._loops)
 
     def _locks(self, expr: cst.BaseExpression, depth: int) -> bool:
         """The statement takes row locks: `.with_for_update()`, `with_row_locks(stmt)`, also
@@ -226,8 +247,15 @@ class NPlusOne(Rule):
         used: set[str] = set()
         for call in calls:
             for arg in call.args:
+                if _callee(call) in _FROM_TARGETS and isinstance(arg.value, cst.Name):
+                    continue  # `query(...).select_from(model)`: what is queried, per table
                 used |= self._used(arg.value)
+        loop_locked = next((loop for loop in reversed(self._loops) if loop.locked), None)
+        if loop_locked is not None:
+            return  # rows claimed with FOR UPDATE earlier in this iteration: a lock-then-work unit
         if any(self._locks(a.value, 0) for c in calls for a in c.args):
+            if self._loops:
+                self._loops[-1].locked = True
             return  # `SELECT ... FOR UPDATE` per item claims rows one unit at a time, by design
         site = self.ctx.sql.site(node) or next((self.ctx.sql.site(a.value) for c in calls for a in c.args if isinstance(a.value, cst.Call) and self.ctx.sql.site(a.value)), None)
         if site is not None:
@@ -447,6 +475,8 @@ def _names(expr: cst.CSTNode, batch_ok: bool = False) -> set[str]:
         elif isinstance(node, cst.Call):
             stack.append(node.func)
             if batch_ok and isinstance(node.func, cst.Attribute) and node.func.attr.value in _BATCH_ARGS:
+                if node.func.attr.value in ("in_", "not_in"):
+                    stack.pop()  # `model.id.in_(ids)`: a batch over whatever the loop varies
                 continue
             if batch_ok and _callee(node) in _FROM_TARGETS:
                 # `select(model)`, `select_from(table)`: what is queried, not a value in its
