@@ -796,7 +796,7 @@ class ModuleModel:
             columns = [a.value.attr.value for a in node.args[1:] if isinstance(a.value, cst.Attribute)]
             if owners and owners[0] is not None and owners[0][0] == "ref":
                 self.summary.setdefault("indexes", []).append([owners[0][1], columns])
-        elif method == "create_index" and target is not None and target.startswith("alembic.op"):
+        elif method in ("create_index", "create_unique_constraint") and target is not None and target.startswith("alembic.op"):
             index = _alembic_index(node)
             if index is not None:
                 self.summary.setdefault("alembic_indexes", []).append(index)
@@ -1029,8 +1029,8 @@ def _alembic_index(call: cst.Call) -> list[Any] | None:
     """`op.create_index("ix", "users", ["email"])` -> ["users", ["email"]]."""
     args = [a.value for a in call.args if a.keyword is None]
     kwargs = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-    table = kwargs.get("table_name", args[1] if len(args) > 1 else None)
-    columns = kwargs.get("columns", args[2] if len(args) > 2 else None)
+    table = kwargs.get("table_name", kwargs.get("source", args[1] if len(args) > 1 else None))
+    columns = kwargs.get("columns", kwargs.get("local_cols", args[2] if len(args) > 2 else None))
     if not isinstance(table, cst.SimpleString) or not isinstance(columns, (cst.List, cst.Tuple)):
         return None
     names = [e.value.evaluated_value for e in columns.elements if isinstance(e.value, cst.SimpleString)]

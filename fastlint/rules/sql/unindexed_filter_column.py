@@ -6,7 +6,7 @@ import libcst as cst
 
 from fastlint.analysis import known, queries
 from fastlint.analysis.chains import chain_calls, chain_root, looks_like_query_chain, method_name, unwrap_col
-from fastlint.conditions import TRUE, any_of
+from fastlint.conditions import TRUE, all_of, any_of
 from fastlint.rule import Lookup, Rule
 
 _FILTERS = frozenset({"filter", "where", "having"})
@@ -116,15 +116,22 @@ class UnindexedFilterColumn(Rule):
         for call in reversed(calls):  # source order: the innermost call is written first
             if method_name(call) == "filter_by":
                 owner = self.ctx.model.describe(call.func.value)  # type: ignore[attr-defined]
-                entries += [_Entry("\0statement", owner, a.keyword.value, a, False, False) for a in call.args if a.keyword is not None and not _low_cardinality(a.value)]
+                entries += [_Entry("\0statement", owner, a.keyword.value, a, False, _low_cardinality(a.value)) for a in call.args if a.keyword is not None]
             else:
                 for arg in call.args:
                     if arg.keyword is None:
                         for owner_node, column, where, in_or, pair in _compared_columns(arg.value):
                             entries.append(_Entry(_key(owner_node), self.ctx.model.describe(owner_node), column, where, in_or, pair))
         record = _Record(statement, entries)
-        # `q = select(M).where(M.user_id == u)` ... `q = q.where(M.status == s)`: one statement
         root = chain_root(node)
+        built_here = any(method_name(c) in ("query", "select_from") or _last_name(c.func) in ("select", "update", "delete") for c in chain)
+        if not built_here and isinstance(root, cst.Name) and not self.ctx.model.values_of(root.value):
+            desc_root = self.ctx.model.resolve_name(root.value)
+            if desc_root is not None and desc_root[0] == "param":
+                # `def narrow(stmt): return stmt.where(...)`: the caller built the statement and
+                # may already filter it on an indexed column
+                return
+        # `q = select(M).where(M.user_id == u)` ... `q = q.where(M.status == s)`: one statement
         if isinstance(root, cst.Name):
             for bound in self.ctx.model.values_of(root.value):
                 if not isinstance(bound, cst.BaseExpression):
@@ -149,14 +156,25 @@ class UnindexedFilterColumn(Rule):
         by_owner: dict[str, list[_Entry]] = {}
         for entry in entries:
             by_owner.setdefault(entry.key, []).append(entry)
-        for entries in by_owner.values():
+        statement_level = by_owner.get("\0statement", [])
+        for key, entries in by_owner.items():
             owner = entries[0].owner
             if owner is None:
                 continue
             # An AND-ed column that leads an index narrows the scan for the whole statement; a
-            # column inside an OR covers only its branch. A comparison of two attributes may be a
-            # join condition or a value (`Order.user_id == user.id`): it can cover, never report.
-            covered = any_of([queries.is_indexed_column_of(owner, e.column) for e in entries if not e.in_or])
+            # column inside an OR covers only its branch, unless every branch is covered. A
+            # comparison of two attributes may be a join condition or a value
+            # (`Order.user_id == user.id`), a flag (`== True`) rarely deserves an index: both
+            # can cover, neither is reported. `filter_by(...)` columns belong to the statement's
+            # entity, which the file cannot always tell from `Model.col` filters: each covers both.
+            others = [e for k, es in by_owner.items() if k != key for e in es] if key == "\0statement" else statement_level
+            covered = any_of(
+                [queries.is_indexed_column_of(e.owner, e.column) for e in (*entries, *others) if not e.in_or and e.owner is not None]
+                + [
+                    all_of([queries.is_indexed_column_of(e.owner, e.column) for e in group])
+                    for group in _or_groups(entries)
+                ]
+            )
             reportable = [e for e in entries if not e.pair]
             if not reportable:
                 continue
@@ -190,6 +208,15 @@ class _Record:
         return out
 
 
+def _or_groups(entries: list[_Entry]) -> list[list[_Entry]]:
+    """Entries of each simple OR (`or_(A.x == 1, A.y == 2)`: one comparison per branch)."""
+    groups: dict[int, list[_Entry]] = {}
+    for entry in entries:
+        if isinstance(entry.in_or, int) and not isinstance(entry.in_or, bool):
+            groups.setdefault(entry.in_or, []).append(entry)
+    return [g for g in groups.values() if len(g) >= 2]
+
+
 def _low_cardinality(value: cst.BaseExpression) -> bool:
     """`== True`, `== False`, `== None`: a flag, which an index rarely helps."""
     return isinstance(value, cst.Name) and value.value in ("True", "False", "None")
@@ -211,6 +238,10 @@ def _compared_columns(expr: cst.BaseExpression, in_or: bool = False) -> Iterator
         if isinstance(target.operator, _RANGE):
             left, right = unwrap_col(expr.left), unwrap_col(target.comparator)
             if _low_cardinality(left) or _low_cardinality(right):
+                # a flag: it may lead an index (it covers), but is never worth reporting
+                column = left if _column(left) else right if _column(right) else None
+                if column is not None:
+                    yield column.value, column.attr.value, expr, in_or, True  # type: ignore[attr-defined]
                 return
             if _column(left) and _column(right):
                 yield left.value, left.attr.value, expr, in_or, True  # type: ignore[attr-defined]
@@ -224,13 +255,24 @@ def _compared_columns(expr: cst.BaseExpression, in_or: bool = False) -> Iterator
         if _column(column):
             yield column.value, column.attr.value, expr, in_or, False  # type: ignore[attr-defined]
     elif isinstance(expr, cst.Call) and _last_name(expr.func) in ("and_", "or_"):
-        branch = in_or or _last_name(expr.func) == "or_"
+        is_or = _last_name(expr.func) == "or_"
+        branch = in_or or is_or
+        if is_or and not in_or and all(_simple(a.value) for a in expr.args):
+            branch = id(expr)  # a simple OR: covered when each branch is
         for arg in expr.args:
             yield from _compared_columns(arg.value, branch)
     elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.BitAnd, cst.BitOr)):
         branch = in_or or isinstance(expr.operator, cst.BitOr)
+        if isinstance(expr.operator, cst.BitOr) and not in_or and _simple(expr.left) and _simple(expr.right):
+            branch = id(expr)
         yield from _compared_columns(expr.left, branch)
         yield from _compared_columns(expr.right, branch)
+
+
+def _simple(expr: cst.BaseExpression) -> bool:
+    """One column compared with a value: exactly one entry comes out of it."""
+    entries = list(_compared_columns(expr, False))
+    return len(entries) == 1 and not entries[0][4]
 
 
 def _last_name(func: cst.BaseExpression) -> str | None:
