@@ -71,6 +71,7 @@ class ProjectIndex:
         self._module_callers: dict[str, dict[str, list[str]]] = {}
         self._methods_by_name: dict[str, list[str]] | None = None
         self._loop: dict[str, str | None] | None = None
+        self._http: dict[str, int] | None = None
         self._heavy_memo: dict[str, tuple[str, str] | None] = {}
 
     # -- modules and names -------------------------------------------------------------------
@@ -735,6 +736,16 @@ class ProjectIndex:
                     return next(iter(wanted.values()))
         return None
 
+    def is_http_request_code(self, fn: str) -> bool | None:
+        """Request code that a client waits on: like `is_request_code`, without websocket
+        handlers (long-lived sessions with no response to delay)."""
+        if self.partial:
+            return True if self.is_route(fn, websocket=False) else None
+        if self._http is None:
+            starts = [e for e in self.entry_points() if not self.is_route(e, websocket=True)]
+            self._http = self._closure(starts)
+        return fn in self._http
+
     def is_request_code(self, fn: str) -> bool | None:
         if self.partial:
             return True if self.is_route(fn) else None
@@ -1128,6 +1139,8 @@ class ProjectIndex:
             return self.is_runtime_code(atom[1])
         if head == "calls_into":
             return self.calls_into(atom[1], atom[2], atom[3])
+        if head == "http_request_code":
+            return self.is_http_request_code(atom[1])
         if head == "on_event_loop":
             return self.on_event_loop(atom[1])
         if head == "heavy_work":

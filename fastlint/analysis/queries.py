@@ -181,3 +181,8 @@ def does_heavy_work(callee: Desc) -> Cond:
     """The project function `callee` describes does CPU-heavy work or builds a report, itself or
     through the functions it calls."""
     return FALSE if callee is None else Cond.atom("heavy_work", callee)
+
+
+def is_http_request_code(function: str) -> Cond:
+    """Request code a client waits on (not websocket handlers and what they call)."""
+    return Cond.atom("http_request_code", function)

@@ -19,7 +19,9 @@ class AsyncRouteWithoutAwait(Rule):
     only do quick in-memory work, `async def` is slightly faster than a thread hop, and many teams
     write every endpoint `async`. Enable it with `extend-select = ["FL302"]`. An endpoint that
     calls nothing (`return {"status": "ok"}`) is not reported; nor is one that uses `async for`
-    or `async with`.
+    or `async with`, or only builds its response (builtins, classes such as `JSONResponse(...)`
+    or `Item.model_validate(row)`, dict and string methods), or uses loop-bound APIs
+    (`asyncio.current_task()`, context variables).
 
     ## Example
     ```python
@@ -116,5 +118,26 @@ class AsyncRouteWithoutAwait(Rule):
         self._raise_depth -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._frames and self._frames[-1][3] and not self._raise_depth:
+        if not (self._frames and self._frames[-1][3]) or self._raise_depth:
+            return
+        target = self.ctx.model.qualname(node.func) or ""
+        if target.startswith(_LOOP_APIS):
+            self._frames[-1][1] = True  # `asyncio.current_task()`, context variables: loop-bound
+        elif not self._trivial(node, target):
             self._frames[-1][2] = True
+
+    def _trivial(self, node: cst.Call, target: str) -> bool:
+        """Building the response is not "calling other code": builtins (`len`, `dict`), classes
+        (`JSONResponse(...)`, `Page(...)`, `Item.model_validate(row)`), container methods."""
+        if target.startswith("builtins."):
+            return True
+        func = node.func
+        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        if name[:1].isupper() or name in _CONSTRUCTORS:
+            return True
+        return isinstance(func, cst.Attribute) and name in _CONTAINER_METHODS
+
+
+_LOOP_APIS = ("asyncio.", "contextvars.", "anyio.")
+_CONSTRUCTORS = frozenset({"model_validate", "model_construct", "from_orm", "parse_obj", "model_dump", "dict", "json", "model_dump_json"})
+_CONTAINER_METHODS = frozenset({"get", "items", "keys", "values", "copy", "append", "extend", "update", "pop", "setdefault", "format", "join", "split", "strip", "lower", "upper", "replace", "startswith", "endswith"})

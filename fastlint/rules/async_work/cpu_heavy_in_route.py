@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import queries, work
+from fastlint.analysis.model import ref_of
 from fastlint.rule import Lookup, Rule
 from fastlint.rules.async_work._sites import classify
 
@@ -22,7 +23,8 @@ class CpuHeavyInRoute(Rule):
     worker queue (Celery, RQ, arq). Reported: bcrypt / passlib / argon2 hashing and verifying,
     PBKDF2 and scrypt, compression, pandas parsing and transforms, reached by direct calls from an
     `async def` entry point (through helpers in other modules too, `call-depth` deep); PIL image
-    transforms in any request code. Not reported: calls handed to a thread or process, tests.
+    transforms in any request code. Not reported: calls handed to a thread or process, PBKDF2 with
+    a literal work factor under 50,000 iterations, tests.
 
     ## Example
     ```python
@@ -72,6 +74,8 @@ class CpuHeavyInRoute(Rule):
         if found is None:
             return
         what, when = found
+        if _light_key_derivation(node, model):
+            return
         on_loop = queries.is_on_event_loop(function.qualname)
         call = self.ctx.call_snippet(node)
         self.report(node, when=when & on_loop, what=what, call=call, where=Lookup("loop_chain_text", (function.qualname,)))
@@ -86,6 +90,20 @@ class CpuHeavyInRoute(Rule):
                     call=call,
                     where="in request code; it ties up a threadpool worker",
                 )
+
+
+def _light_key_derivation(node: cst.Call, model) -> bool:  # type: ignore[no-untyped-def]
+    """`hashlib.pbkdf2_hmac(..., 2048)`: a literal work factor too small to matter (< 50,000
+    iterations; password storage uses 600,000)."""
+    if ref_of(model.describe(node.func)) != "hashlib.pbkdf2_hmac":
+        return False
+    iterations = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "iterations"), None)
+    positional = [a.value for a in node.args if a.keyword is None]
+    if iterations is None and len(positional) >= 4:
+        iterations = positional[3]
+    if isinstance(iterations, cst.Integer):
+        return int(iterations.value.replace("_", ""), 0) < 50_000
+    return False
 
 
 _IMAGE_TRANSFORMS = frozenset({"resize", "thumbnail", "rotate", "transform", "filter"})

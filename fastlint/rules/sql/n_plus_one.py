@@ -236,6 +236,8 @@ class NPlusOne(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if not self._loops or id(node) in self._handled or self.ctx.is_support_code:
             return
+        if self._loops[-1].exits:
+            return  # in a branch that leaves the loop (`if found: ...; return x`): runs once
         if method_name(node) not in _EXECUTING:
             return
         calls = list(chain_calls(node))
@@ -453,6 +455,20 @@ def _literal(iterable: cst.BaseExpression) -> bool:
 _BATCH_ARGS = frozenset({"in_", "not_in", "offset", "limit", "slice"})
 
 
+def _column_ref(expr: cst.BaseExpression) -> bool:
+    """`Model.col`, `table.c.col`, `getattr(model, name)`: a column, not a value."""
+    return isinstance(expr, cst.Attribute) or _is_getattr(expr)
+
+
+def _is_getattr(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "getattr" and len(expr.args) >= 2
+
+
+def _value_part(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """For `getattr(model, name)` only the name varies a value; anything else as it is."""
+    return expr.args[1].value if _is_getattr(expr) else expr  # type: ignore[attr-defined]
+
+
 _FROM_TARGETS = frozenset({"select", "query", "select_from", "from_statement"})
 
 
@@ -485,8 +501,13 @@ def _names(expr: cst.CSTNode, batch_ok: bool = False) -> set[str]:
                 continue
             stack.extend(a.value for a in node.args)
         elif isinstance(node, (cst.Comparison,)):
-            stack.append(node.left)
-            stack.extend(c.comparator for c in node.comparisons)
+            sides = [node.left, *(c.comparator for c in node.comparisons)]
+            if batch_ok and len(sides) == 2 and _column_ref(sides[0]) != _column_ref(sides[1]):
+                # `table.c.workspace != x`, `getattr(model, attr) == v`: the column's owner is
+                # what is queried; only the value side varies the statement per item
+                stack.append(sides[1] if _column_ref(sides[0]) else sides[0])
+            else:
+                stack.extend(_value_part(side) for side in sides)
         elif isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
             stack.extend((node.left, node.right))
         elif isinstance(node, cst.UnaryOperation):
