@@ -112,7 +112,16 @@ class UnindexedFilterColumn(Rule):
             statement = TRUE
         if statement.is_false:
             return
+        if any(_opaque_filter(a) for c in calls if method_name(c) != "filter_by" for a in c.args):
+            return  # `.where(*conditions)`, `.where(for_key(k))`: filters this file cannot see
         entries: list[_Entry] = []
+        # `.join(Target, Base.fk == Target.pk)`: the joined model is looked up by its key
+        bindings = [v for v in self.ctx.model.values_of(chain_root(node).value) if isinstance(v, cst.BaseExpression)] if isinstance(chain_root(node), cst.Name) else []
+        for call in [*chain, *(c for b in bindings for c in chain_calls(b))]:
+            if method_name(call) in ("join", "outerjoin", "join_from"):
+                for arg in call.args[1:]:
+                    for owner_node, column, where, _, _ in _compared_columns(arg.value):
+                        entries.append(_Entry(_key(owner_node), self.ctx.model.describe(owner_node), column, where, False, True))
         for call in reversed(calls):  # source order: the innermost call is written first
             if method_name(call) == "filter_by":
                 owner = self.ctx.model.describe(call.func.value)  # type: ignore[attr-defined]
@@ -254,6 +263,10 @@ def _compared_columns(expr: cst.BaseExpression, in_or: bool = False) -> Iterator
         column = unwrap_col(expr.func.value)
         if _column(column):
             yield column.value, column.attr.value, expr, in_or, False  # type: ignore[attr-defined]
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("is_", "is_not", "isnot"):
+        column = unwrap_col(expr.func.value)
+        if _column(column):  # `col IS NULL`: an index serves it, but it is never worth reporting
+            yield column.value, column.attr.value, expr, in_or, True  # type: ignore[attr-defined]
     elif isinstance(expr, cst.Call) and _last_name(expr.func) in ("and_", "or_"):
         is_or = _last_name(expr.func) == "or_"
         branch = in_or or is_or
@@ -269,10 +282,24 @@ def _compared_columns(expr: cst.BaseExpression, in_or: bool = False) -> Iterator
         yield from _compared_columns(expr.right, branch)
 
 
+_SQL_HELPERS = frozenset({"and_", "or_", "not_", "col", "true", "false", "text", "exists", "tuple_", "literal", "cast", "func"})
+
+
+def _opaque_filter(arg: cst.Arg) -> bool:
+    """A filter argument whose conditions the file cannot read: `*conditions`, or the result of
+    a project helper (`.where(for_key(key))`)."""
+    if arg.star:
+        return True
+    value = arg.value
+    if isinstance(value, cst.Call) and _last_name(value.func) in ("and_", "or_", "not_"):
+        return any(_opaque_filter(a) for a in value.args)
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value not in _SQL_HELPERS
+
+
 def _simple(expr: cst.BaseExpression) -> bool:
     """One column compared with a value: exactly one entry comes out of it."""
     entries = list(_compared_columns(expr, False))
-    return len(entries) == 1 and not entries[0][4]
+    return len(entries) == 1
 
 
 def _last_name(func: cst.BaseExpression) -> str | None:
