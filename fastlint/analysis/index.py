@@ -840,6 +840,16 @@ class ProjectIndex:
             return None
         return found
 
+    def is_foreign_key_of(self, desc: Desc, name: str) -> bool | None:
+        """`<desc>.<name>` is a mapped column with a `ForeignKey`."""
+        entity, unknown = self.entity_of(desc)
+        if entity is None:
+            return None if unknown else False
+        column = self.column(entity, name)
+        if column is None:
+            return None if (self.partial and not self._class_chain(entity)) else False
+        return bool(column.get("fk"))
+
     def table_of(self, entity: str) -> str | None:
         for cls in self._class_chain(entity):
             if self.classes[cls].get("table"):
@@ -1108,6 +1118,8 @@ class ProjectIndex:
             return self.is_constant(atom[1])
         if head == "column_of":
             return self.is_column_of(atom[1], atom[2])
+        if head == "foreign_key_of":
+            return self.is_foreign_key_of(atom[1], atom[2])
         if head == "unique_class_column_of":
             kinds, unknown = self.kinds(atom[1])
             classes = sorted(k[3:] for k in kinds if k.startswith("PC:"))

@@ -125,6 +125,11 @@ def is_unique_class_column(owner: Desc, name: str) -> Cond:
     return FALSE if owner is None else Cond.atom("unique_class_column_of", owner, name)
 
 
+def is_foreign_key_of(owner: Desc, name: str) -> Cond:
+    """`owner.name` is a mapped column declared with a `ForeignKey`."""
+    return FALSE if owner is None else Cond.atom("foreign_key_of", owner, name)
+
+
 def is_indexed_column_of(owner: Desc, name: str) -> Cond:
     """`name` leads an index of the entity `owner` is or selects."""
     return FALSE if owner is None else Cond.atom("indexed_column_of", owner, name)

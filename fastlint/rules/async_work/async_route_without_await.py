@@ -133,11 +133,17 @@ class AsyncRouteWithoutAwait(Rule):
             return True
         func = node.func
         name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
-        if name[:1].isupper() or name in _CONSTRUCTORS:
+        if name[:1].isupper() or name in _CONSTRUCTORS or target.startswith(_RESPONSE_HELPERS):
             return True
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            # `response = JSONResponse(...)`, then `response.delete_cookie(...)`: still building it
+            bound = self.ctx.model.values_of(func.value.value)
+            if bound and all(isinstance(v, cst.Call) and self._trivial(v, self.ctx.model.qualname(v.func) or "") for v in bound):
+                return True
         return isinstance(func, cst.Attribute) and name in _CONTAINER_METHODS
 
 
 _LOOP_APIS = ("asyncio.", "contextvars.", "anyio.")
+_RESPONSE_HELPERS = ("fastapi.openapi.docs.",)
 _CONSTRUCTORS = frozenset({"model_validate", "model_construct", "from_orm", "parse_obj", "model_dump", "dict", "json", "model_dump_json"})
 _CONTAINER_METHODS = frozenset({"get", "items", "keys", "values", "copy", "append", "extend", "update", "pop", "setdefault", "format", "join", "split", "strip", "lower", "upper", "replace", "startswith", "endswith"})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -13,8 +14,14 @@ _FILTERS = frozenset({"filter", "where", "having"})
 _RANGE = (cst.Equal, cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 
 
+@dataclass(frozen=True)
+class Options:
+    #: report every filtered column without an index, not only foreign keys
+    all_columns: bool = False
+
+
 class UnindexedFilterColumn(Rule):
-    """A query filters on a mapped column that leads no index.
+    """A query filters on a foreign-key column that leads no index.
 
     ## Why is this bad?
     Without an index whose first column is one of the filtered ones, the database reads the whole table
@@ -33,12 +40,16 @@ class UnindexedFilterColumn(Rule):
     `__table_args__`, SQLModel `Field(index=True)`) and those created by Alembic's
     `op.create_index` and `op.create_table` for the model's table.
 
-    Off by default: small lookup tables and low-cardinality columns are filtered without an index
-    on purpose. Enable it with `extend-select = ["FL207"]`.
+    By default only foreign-key columns are reported (`Order.user_id == ...`): a lookup by the
+    parent is what the schema was designed for, and the index behind it is the one most often
+    forgotten. Other columns are often filtered without an index on purpose (small tables,
+    indexes created outside the models); `all-columns = true` reports them too. Off by default:
+    enable it with `extend-select = ["FL207"]`. Not seen: indexes created by raw SQL, by helper
+    functions or in a `declared_attr` `__table_args__`; MySQL indexes every foreign key itself.
 
     ## Example
     ```python
-    from sqlalchemy import String, select
+    from sqlalchemy import ForeignKey, select
     from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -46,19 +57,19 @@ class UnindexedFilterColumn(Rule):
         pass
 
 
-    class User(Base):
-        __tablename__ = "users"
+    class Order(Base):
+        __tablename__ = "orders"
         id: Mapped[int] = mapped_column(primary_key=True)
-        email: Mapped[str] = mapped_column(String(320))
+        user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
-    def by_email(session, email: str):
-        return session.scalars(select(User).where(User.email == email)).first()
+    def orders_of(session, user_id: int):
+        return session.scalars(select(Order).where(Order.user_id == user_id).limit(50)).all()
     ```
 
     ## Use instead
     ```python
-    from sqlalchemy import String, select
+    from sqlalchemy import ForeignKey, select
     from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -66,15 +77,19 @@ class UnindexedFilterColumn(Rule):
         pass
 
 
-    class User(Base):
-        __tablename__ = "users"
+    class Order(Base):
+        __tablename__ = "orders"
         id: Mapped[int] = mapped_column(primary_key=True)
-        email: Mapped[str] = mapped_column(String(320), unique=True)
+        user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
 
 
-    def by_email(session, email: str):
-        return session.scalars(select(User).where(User.email == email)).first()
+    def orders_of(session, user_id: int):
+        return session.scalars(select(Order).where(Order.user_id == user_id).limit(50)).all()
     ```
+
+    ## Options
+    - `all-columns` (boolean, default false): report any filtered column that leads no index, not
+      only foreign keys.
 
     ## References
     - [PostgreSQL: indexes](https://www.postgresql.org/docs/current/indexes-intro.html)
@@ -87,6 +102,7 @@ class UnindexedFilterColumn(Rule):
     message = "`{model}` is filtered on `{column}`, but no index leads with a filtered column (model at {where})"
     fix_hint = "Add `index=True` (or an `Index(...)` in `__table_args__`) and a migration that creates it"
     default_enabled = False
+    Options = Options
     requires = ("filter", "where")
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
@@ -187,7 +203,14 @@ class UnindexedFilterColumn(Rule):
             reportable = [e for e in entries if not e.pair]
             if not reportable:
                 continue
-            missing = any_of([queries.is_column_of(owner, e.column) & ~queries.is_indexed_column_of(owner, e.column) for e in reportable])
+            missing = any_of(
+                [
+                    queries.is_column_of(owner, e.column)
+                    & ~queries.is_indexed_column_of(owner, e.column)
+                    & (TRUE if self.options.all_columns else queries.is_foreign_key_of(owner, e.column))
+                    for e in reportable
+                ]
+            )
             model: object = Lookup("entity_name", (owner,))
             columns = ", ".join(dict.fromkeys(e.column for e in reportable))
             self.report(reportable[0].where, when=record.statement & ~covered & missing, model=model, column=columns, where=Lookup("model_location", (owner,)))
