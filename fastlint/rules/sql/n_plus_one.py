@@ -6,7 +6,7 @@ from fastlint import sql
 from fastlint.analysis import known, queries
 from fastlint.analysis.chains import chain_calls, chain_root, is_write_statement, looks_like_query_chain, method_name
 from fastlint.analysis.model import ref_of
-from fastlint.conditions import TRUE, Cond
+from fastlint.conditions import FALSE, TRUE, Cond, any_of
 from fastlint.rule import Rule
 
 #: Calls that run a statement (the outermost call of the chain is reported).
@@ -145,6 +145,46 @@ class NPlusOne(Rule):
             return bool(values) and all(self._fixed_size(v, depth + 1) for v in values)
         return False
 
+    def _data_sized(self, expr: cst.BaseExpression | None, depth: int) -> Cond:
+        """Evidence that the loop runs over data (rows, a request's or caller's list), not over
+        a collection the code fixes (constants, settings, schema objects): a query result, a
+        parameter, a value derived from one, or a project function that returns rows."""
+        if expr is None or depth > 4:
+            return FALSE
+        model = self.ctx.model
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+            return TRUE if not expr.elements else FALSE  # `ids = []`, filled as the code runs
+        if isinstance(expr, (cst.Await, cst.UnaryOperation)):
+            return self._data_sized(expr.expression, depth + 1)
+        if isinstance(expr, cst.Subscript):
+            return self._data_sized(expr.value, depth + 1)
+        if isinstance(expr, cst.BinaryOperation):
+            return self._data_sized(expr.left, depth + 1) | self._data_sized(expr.right, depth + 1)
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self._data_sized(expr.for_in.iter, depth + 1)
+        if isinstance(expr, cst.Name):
+            desc = model.resolve_name(expr.value)
+            if desc is not None and desc[0] in ("param", "iter"):
+                return TRUE  # a caller's or a request's collection; an item of an outer data loop
+            function = model.function
+            if function is not None and any(p[0].lstrip("*") == expr.value for p in function.facts["params"]):
+                return TRUE  # an unannotated parameter
+            values = [v for v in model.values_of(expr.value) if isinstance(v, cst.BaseExpression)]
+            return any_of([self._data_sized(v, depth + 1) for v in values])
+        if isinstance(expr, cst.Attribute):
+            # `payload.ids`, `order.lines`: data when what it hangs off is; `settings.names` is not
+            return self._data_sized(expr.value, depth + 1)
+        if isinstance(expr, cst.Call):
+            name = _callee(expr)
+            if name in _ROW_SOURCES:
+                return TRUE
+            if isinstance(expr.func, cst.Name) and name in _PASS_THROUGH and expr.args:
+                return any_of([self._data_sized(a.value, depth + 1) for a in expr.args])
+            if isinstance(expr.func, cst.Attribute) and name in ("items", "keys", "values"):
+                return self._data_sized(expr.func.value, depth + 1)
+            return queries.has_kind(model.describe(expr), {known.ROWS, known.QUERY, known.SCALAR_RESULT, known.RESULT, known.CURSOR})
+        return FALSE
+
     def _chunked(self, iterable: cst.BaseExpression) -> bool:
         """`chunk_list(ids, 500)`, `batched(ids, BATCH)`, `more_itertools.chunked(ids, n)`: a
         call of a non-builtin function given a fixed integer size hands out batches."""
@@ -278,9 +318,12 @@ class NPlusOne(Rule):
             runs = TRUE
         if runs.is_false:
             return
+        data = self._data_sized(loop.iterable, 0)
+        if data.is_false:
+            return
         self.report(
             node,
-            when=runs,
+            when=runs & data,
             what=self.ctx.snippet(node, limit=50),
             iterable=self.ctx.snippet(loop.iterable),
             fix="Load the rows for all items in one query before the loop (`where(X.id.in_(ids))`, a join)",
@@ -468,6 +511,11 @@ def _value_part(expr: cst.BaseExpression) -> cst.BaseExpression:
     """For `getattr(model, name)` only the name varies a value; anything else as it is."""
     return expr.args[1].value if _is_getattr(expr) else expr  # type: ignore[attr-defined]
 
+
+#: Calls whose result is rows of a query.
+_ROW_SOURCES = frozenset({"all", "fetchall", "fetchmany", "scalars", "execute", "exec", "unique", "partitions", "mappings", "fetch", "fetch_all"})
+#: Builtins whose result has the size of their argument.
+_PASS_THROUGH = frozenset({"enumerate", "sorted", "list", "set", "tuple", "reversed", "zip", "filter", "map", "iter", "frozenset", "dict"})
 
 _FROM_TARGETS = frozenset({"select", "query", "select_from", "from_statement"})
 
