@@ -126,7 +126,7 @@ class AsyncRouteWithoutAwait(Rule):
         elif not self._trivial(node, target):
             self._frames[-1][2] = True
 
-    def _trivial(self, node: cst.Call, target: str) -> bool:
+    def _trivial(self, node: cst.Call, target: str, depth: int = 0) -> bool:
         """Building the response is not "calling other code": builtins (`len`, `dict`), classes
         (`JSONResponse(...)`, `Page(...)`, `Item.model_validate(row)`), container methods."""
         if target.startswith("builtins."):
@@ -135,10 +135,10 @@ class AsyncRouteWithoutAwait(Rule):
         name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
         if name[:1].isupper() or name in _CONSTRUCTORS or target.startswith(_RESPONSE_HELPERS):
             return True
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and depth < 3:
             # `response = JSONResponse(...)`, then `response.delete_cookie(...)`: still building it
             bound = self.ctx.model.values_of(func.value.value)
-            if bound and all(isinstance(v, cst.Call) and self._trivial(v, self.ctx.model.qualname(v.func) or "") for v in bound):
+            if bound and all(isinstance(v, cst.Call) and self._trivial(v, self.ctx.model.qualname(v.func) or "", depth + 1) for v in bound):
                 return True
         return isinstance(func, cst.Attribute) and name in _CONTAINER_METHODS
 
