@@ -741,3 +741,15 @@ def check_dialect(name: str) -> str | None:
     match = difflib.get_close_matches(name.lower(), names, n=1)
     hint = f" (did you mean '{match[0]}'?)" if match else f" (one of: {', '.join(names)})"
     return f"unknown SQL dialect '{name}'{hint}"
+
+
+def ranks_by_parameter(statements: list[Any]) -> bool:
+    """A SELECT ordered by an expression of a bind parameter (`ORDER BY dist(v, ?) LIMIT k`): a
+    search ranked per input, which no `IN (...)` can merge."""
+    from sqlglot import exp
+
+    for statement in statements:
+        order = statement.find(exp.Order)
+        if order is not None and any(True for _ in order.find_all(exp.Placeholder, exp.Parameter)):
+            return True
+    return False

@@ -24,6 +24,7 @@ WORKBOOK = "Workbook"
 FAST_MAIL = "FastMail"
 ASYNC_SMTP = "AsyncSmtp"
 SENDGRID = "SendGridClient"
+SETTINGS = "Settings"  #: a pydantic-settings object: its fields are configuration, not data
 
 _CLASSES = {
     "requests.Session": SYNC_HTTP,
@@ -42,6 +43,9 @@ _CLASSES = {
     "fastapi_mail.FastMail": FAST_MAIL,
     "aiosmtplib.SMTP": ASYNC_SMTP,
     "sendgrid.SendGridAPIClient": SENDGRID,
+    "pydantic_settings.BaseSettings": SETTINGS,
+    "pydantic.BaseSettings": SETTINGS,
+    "pydantic.v1.BaseSettings": SETTINGS,
 }
 _FUNCTIONS = {
     "redis.from_url": SYNC_REDIS,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint import sql
-from fastlint.analysis import known, queries
+from fastlint.analysis import known, queries, work
 from fastlint.analysis.chains import chain_calls, chain_root, is_write_statement, looks_like_query_chain, method_name
 from fastlint.analysis.model import ref_of
 from fastlint.conditions import FALSE, TRUE, Cond, any_of
@@ -89,6 +89,7 @@ class NPlusOne(Rule):
         self._bodies: dict[int, _Loop] = {}
         self._exiting: set[int] = set()
         self._assigned: set[int] = set()
+        self._helpers: dict[str, cst.FunctionDef] = {}
 
     # -- loops ---------------------------------------------------------------------------------
     def visit_For(self, node: cst.For) -> None:
@@ -164,6 +165,8 @@ class NPlusOne(Rule):
             return self._data_sized(expr.for_in.iter, depth + 1)
         if isinstance(expr, cst.Name):
             desc = model.resolve_name(expr.value)
+            if desc is not None and desc[0] in ("inst", "ref"):
+                return FALSE  # `self`/`cls`, a global: the object's own state or the code's
             if desc is not None and desc[0] in ("param", "iter"):
                 return TRUE  # a caller's or a request's collection; an item of an outer data loop
             function = model.function
@@ -173,7 +176,10 @@ class NPlusOne(Rule):
             return any_of([self._data_sized(v, depth + 1) for v in values])
         if isinstance(expr, cst.Attribute):
             # `payload.ids`, `order.lines`: data when what it hangs off is; `settings.names` is not
-            return self._data_sized(expr.value, depth + 1)
+            base = self._data_sized(expr.value, depth + 1)
+            if base.is_false:
+                return base
+            return base & ~queries.has_kind(model.describe(expr.value), {work.SETTINGS})
         if isinstance(expr, cst.Call):
             name = _callee(expr)
             if name in _ROW_SOURCES:
@@ -229,6 +235,28 @@ class NPlusOne(Rule):
                         names |= self._used(bound, depth + 1)
         return names
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.ctx.model.function is None:  # a module-level function or a method
+            self._helpers.setdefault(node.name.value, node)
+
+    def _helper_writes(self, expr: cst.BaseExpression) -> bool:
+        """`cur.execute(_drop_table(name))`: a function of this module that returns a write or
+        DDL statement (`return f"DROP TABLE {name}"`, `return sql.SQL("DROP ...").format(...)`)."""
+        if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name)):
+            return False
+        helper = self._helpers.get(expr.func.value)
+        if helper is None:
+            return False
+        stack: list[cst.CSTNode] = [helper.body]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, cst.Return) and item.value is not None:
+                if is_write_statement(item.value):
+                    return True
+            elif not isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+                stack.extend(item.children)
+        return False
+
     def _statement_is_item(self, call: cst.Call) -> bool:
         """The whole statement run is the loop's item (`execute(pragma)`, `execute(text(query))`)."""
         if method_name(call) not in ("execute", "exec", "executescript", "fetch", "fetchrow", "fetchval") or not call.args:
@@ -282,7 +310,7 @@ class NPlusOne(Rule):
             return
         calls = list(chain_calls(node))
         self._handled.update(id(c) for c in calls)
-        if any(is_write_statement(a.value, self.ctx.model.values_of) for c in calls for a in c.args):
+        if any(is_write_statement(a.value, self.ctx.model.values_of) or self._helper_writes(a.value) for c in calls for a in c.args):
             return  # one UPDATE/DELETE/INSERT per item is a write pattern, not the N+1 read
         if any(self._statement_is_item(c) for c in calls):
             return  # `for stmt in statements: conn.execute(stmt)`: a list of statements, run in turn
@@ -312,6 +340,8 @@ class NPlusOne(Rule):
             kinds = [sql.statement_kinds(v.statements)[0] for v in site.variants if v.statements]
             if any(k != "select" for k in kinds) or any(_not_a_read(v.sql.text) for v in site.variants):
                 return  # DDL, writes, sequence resets, row locks, catalog probes: not the N+1 read
+            if any(v.statements and sql.ranks_by_parameter(v.statements) for v in site.variants):
+                return  # a top-k search per input vector or term, not a lookup to batch
             if kinds:
                 runs = TRUE  # raw SQL read (asyncpg `fetchrow("... $1", v)`, a cursor, `text(...)`)
         elif desc is None and looks_like_query_chain(node):
