@@ -480,6 +480,11 @@ class ModuleModel:
         name = node.name.value
         qual = self._child_qualname(name)
         owner = self.current
+        if name == "__table_args__" and owner.kind == "class" and owner.facts is not None:
+            # `@declared_attr` `def __table_args__(cls): return (Index(...), ...)`
+            for value in _returned_values(node):
+                owner.facts.setdefault("indexes", []).extend(_table_arg_indexes(value))
+                owner.facts.setdefault("unique", []).extend(_table_arg_indexes(value, unique_only=True))
         params: list[list[Any]] = []
         self_name: str | None = None
         p = node.params
@@ -943,6 +948,20 @@ def _mentions(annotation: cst.BaseExpression, name: str) -> bool:
     if isinstance(annotation, cst.Attribute):
         return annotation.attr.value == name
     return False
+
+
+def _returned_values(node: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """The values of the function's own `return` statements (not those of nested functions)."""
+    out: list[cst.BaseExpression] = []
+    stack: list[cst.CSTNode] = [node.body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Return):
+            if item.value is not None:
+                out.append(item.value)
+        elif not isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            stack.extend(item.children)
+    return out
 
 
 def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
