@@ -750,6 +750,16 @@ def ranks_by_parameter(statements: list[Any]) -> bool:
 
     for statement in statements:
         order = statement.find(exp.Order)
-        if order is not None and any(True for _ in order.find_all(exp.Placeholder, exp.Parameter)):
+        if order is None:
+            continue
+        if any(True for _ in order.find_all(exp.Placeholder, exp.Parameter)):
+            return True
+        # `SELECT dist(embedding, ?) AS dist ... ORDER BY dist`
+        ranked = {
+            a.alias.lower()
+            for a in statement.find_all(exp.Alias)
+            if a.alias and any(True for _ in a.find_all(exp.Placeholder, exp.Parameter))
+        }
+        if ranked and any(c.name.lower() in ranked for c in order.find_all(exp.Column)):
             return True
     return False

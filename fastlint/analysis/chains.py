@@ -93,6 +93,8 @@ def is_write_statement(expr: cst.BaseExpression, values_of=None, depth: int = 0)
     `"DROP TABLE ..."` string; with `values_of`, also one built in a local variable."""
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
         return _leading_word(expr) in _WRITE_VERBS
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return is_write_statement(expr.left, values_of, depth + 1)  # `"DROP TABLE " + name`
     for call in chain_calls(expr):
         func = call.func
         name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None

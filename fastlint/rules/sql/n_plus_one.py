@@ -235,9 +235,11 @@ class NPlusOne(Rule):
                         names |= self._used(bound, depth + 1)
         return names
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.ctx.model.function is None:  # a module-level function or a method
-            self._helpers.setdefault(node.name.value, node)
+    def visit_Module(self, node: cst.Module) -> None:
+        # the module's functions, also those defined below their callers
+        for statement in node.body:
+            if isinstance(statement, cst.FunctionDef):
+                self._helpers.setdefault(statement.name.value, statement)
 
     def _helper_writes(self, expr: cst.BaseExpression) -> bool:
         """`cur.execute(_drop_table(name))`: a function of this module that returns a write or
@@ -291,7 +293,8 @@ class NPlusOne(Rule):
                 return set()
             roles = sql.placeholder_roles(variant.statements)
             for piece in variant.sql.pieces:
-                (identifiers if roles.get(piece.name, "identifier") == "identifier" else values).update(_names(piece.node))
+                # through the variables it was built in (`where = f"{col} NOT IN ..."`)
+                (identifiers if roles.get(piece.name, "identifier") == "identifier" else values).update(self._used(piece.node))
         return identifiers - values
 
     def _loop_using(self, names: set[str]) -> _Loop | None:
