@@ -231,7 +231,9 @@ class NPlusOne(Rule):
         if depth < 3:
             for name in list(names):
                 for bound in self.ctx.model.values_of(name):
-                    if isinstance(bound, cst.BaseExpression):
+                    if isinstance(bound, cst.BaseExpression) and not _executes(bound):
+                        # a value another query of the iteration fetched: that query is the
+                        # per-item one (reported there, if at all), not this
                         names |= self._used(bound, depth + 1)
         return names
 
@@ -330,7 +332,11 @@ class NPlusOne(Rule):
             if self._loops:
                 self._loops[-1].locked = True
             return  # `SELECT ... FOR UPDATE` per item claims rows one unit at a time, by design
-        site = self.ctx.sql.site(node) or next((self.ctx.sql.site(a.value) for c in calls for a in c.args if isinstance(a.value, cst.Call) and self.ctx.sql.site(a.value)), None)
+        # the raw SQL run, also under a chain (`conn.execute(text(...).bindparams(...))`)
+        site = self.ctx.sql.site(node) or next(
+            (found for c in calls for a in c.args for inner in chain_calls(a.value) if (found := self.ctx.sql.site(inner)) is not None),
+            None,
+        )
         if site is not None:
             used -= self._identifier_only(site)
         loop = self._loop_using(used)
@@ -488,6 +494,11 @@ def _mentions_inspector(expr: cst.BaseExpression) -> bool:
 
 def _last(expr: cst.BaseExpression) -> str:
     return expr.value if isinstance(expr, cst.Name) else expr.attr.value if isinstance(expr, cst.Attribute) else ""
+
+
+def _executes(expr: cst.BaseExpression) -> bool:
+    """`session.get(...)`, `conn.execute(...).scalars()`, `await db.scalar(...)`: a query's result."""
+    return any(method_name(c) in _EXECUTING and c.args for c in chain_calls(expr))
 
 
 def _not_a_read(text: str) -> bool:
