@@ -231,11 +231,24 @@ class NPlusOne(Rule):
         if depth < 3:
             for name in list(names):
                 for bound in self.ctx.model.values_of(name):
-                    if isinstance(bound, cst.BaseExpression) and not _executes(bound):
+                    if isinstance(bound, cst.BaseExpression) and not self._executes(bound):
                         # a value another query of the iteration fetched: that query is the
                         # per-item one (reported there, if at all), not this
                         names |= self._used(bound, depth + 1)
         return names
+
+    def _executes(self, expr: cst.BaseExpression) -> bool:
+        """`conn.execute(...).scalars()`, `await db.scalar(...)`, `session.get(M, k)` on a known
+        session: a query's result (not `payload.get("id")`)."""
+        for call in chain_calls(expr):
+            name = method_name(call)
+            if name in ("execute", "scalars", "scalar", "exec", "fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one") and call.args:
+                return True
+            if name == "get" and len(call.args) >= 2:
+                receiver = self.ctx.model.describe(call.func.value)  # type: ignore[attr-defined]
+                if queries.has_kind(receiver, known.SESSIONS).is_true:
+                    return True
+        return False
 
     def visit_Module(self, node: cst.Module) -> None:
         # the module's functions, also those defined below their callers
@@ -494,11 +507,6 @@ def _mentions_inspector(expr: cst.BaseExpression) -> bool:
 
 def _last(expr: cst.BaseExpression) -> str:
     return expr.value if isinstance(expr, cst.Name) else expr.attr.value if isinstance(expr, cst.Attribute) else ""
-
-
-def _executes(expr: cst.BaseExpression) -> bool:
-    """`session.get(...)`, `conn.execute(...).scalars()`, `await db.scalar(...)`: a query's result."""
-    return any(method_name(c) in _EXECUTING and c.args for c in chain_calls(expr))
 
 
 def _not_a_read(text: str) -> bool:
