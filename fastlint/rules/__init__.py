@@ -9,6 +9,8 @@ from fastlint.rules.async_work.cpu_heavy_in_route import CpuHeavyInRoute
 from fastlint.rules.async_work.heavy_background_task import HeavyBackgroundTask
 from fastlint.rules.async_work.long_task_in_request import LongTaskInRequest
 from fastlint.rules.meta import InternalError, SyntaxError_
+from fastlint.rules.security.cors_wildcard_credentials import CorsWildcardCredentials
+from fastlint.rules.security.debug_in_production import DebugInProduction
 from fastlint.rules.sessions.create_all_at_runtime import CreateAllAtRuntime
 from fastlint.rules.sessions.engine_per_call import EnginePerCall
 from fastlint.rules.sessions.global_db_session import GlobalDbSession
@@ -50,4 +52,6 @@ ALL_RULES: tuple[type[RuleInfo], ...] = (
     CpuHeavyInRoute,
     LongTaskInRequest,
     HeavyBackgroundTask,
+    CorsWildcardCredentials,
+    DebugInProduction,
 )

@@ -1,0 +1,1 @@
+"""Auth and security rules (FL401-FL409)."""
