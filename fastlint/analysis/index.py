@@ -840,6 +840,25 @@ class ProjectIndex:
             return None
         return found
 
+    def literal_strings(self, qual: str, _depth: int = 0) -> list[str] | None:
+        """The strings module constant `qual` holds (see `ModuleModel._module_literal`),
+        following imports."""
+        if _depth > 5:
+            return None
+        split = self.split(qual)
+        if split is None:
+            return None
+        module, rest = split
+        if len(rest) != 1:
+            return None
+        summary = self.modules[module]
+        found = summary.get("literals", {}).get(rest[0])
+        if found is not None:
+            return found
+        if rest[0] in summary["imports"]:
+            return self.literal_strings(summary["imports"][rest[0]], _depth + 1)
+        return None
+
     def is_foreign_key_of(self, desc: Desc, name: str) -> bool | None:
         """`<desc>.<name>` is a mapped column with a `ForeignKey`."""
         entity, unknown = self.entity_of(desc)
@@ -1118,6 +1137,11 @@ class ProjectIndex:
             return self.is_constant(atom[1])
         if head == "column_of":
             return self.is_column_of(atom[1], atom[2])
+        if head == "constant_has_string":
+            found = self.literal_strings(atom[1])
+            if found is None:
+                return None if (self.partial and not self.is_external(atom[1])) else False
+            return atom[2] in found
         if head == "foreign_key_of":
             return self.is_foreign_key_of(atom[1], atom[2])
         if head == "unique_class_column_of":

@@ -685,6 +685,17 @@ class ModuleModel:
                 self._bind_value(target.target.value, node.value)
                 if self.current.kind == "class":
                     self._orm_attribute(target.target.value, node.value, None)
+                elif self.current.kind == "module":
+                    self._module_literal(target.target.value, node.value)
+
+    def _module_literal(self, name: str, value: cst.BaseExpression) -> None:
+        """Strings a module constant holds, for rules that read settings defined elsewhere:
+        `ORIGINS = ["*"]`, `ORIGINS = os.environ.get("ORIGINS", "*").split(",")` (the default)."""
+        strings = _literal_strings(value)
+        if strings is not None:
+            literals = self.summary.setdefault("literals", {})
+            if len(literals) < MAX_LIST:
+                literals[name] = strings
 
     def _leave_augassign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
@@ -948,6 +959,29 @@ def _mentions(annotation: cst.BaseExpression, name: str) -> bool:
     if isinstance(annotation, cst.Attribute):
         return annotation.attr.value == name
     return False
+
+
+def _literal_strings(value: cst.BaseExpression) -> list[str] | None:
+    """The strings of a literal (a string, a list/tuple/set of strings), or of the literal
+    default of `os.environ.get(...)` / `os.getenv(...)` (also `.split(...)` of one)."""
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in ("split", "strip"):
+        value = value.func.value
+    if isinstance(value, cst.Call) and isinstance(value.func, (cst.Attribute, cst.Name)):
+        name = dotted(value.func) or ""
+        if name.rsplit(".", 1)[-1] in ("getenv", "get") and ("environ" in name or name.endswith("getenv")) and len(value.args) >= 2:
+            value = value.args[1].value
+        else:
+            return None
+    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        return [value.evaluated_value]
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)) and value.elements:
+        out = []
+        for element in value.elements:
+            if not (isinstance(element.value, cst.SimpleString) and isinstance(element.value.evaluated_value, str)):
+                return None
+            out.append(element.value.evaluated_value)
+        return out[:20]
+    return None
 
 
 def _returned_values(node: cst.FunctionDef) -> list[cst.BaseExpression]:

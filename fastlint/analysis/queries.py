@@ -191,3 +191,9 @@ def does_heavy_work(callee: Desc) -> Cond:
 def is_http_request_code(function: str) -> Cond:
     """Request code a client waits on (not websocket handlers and what they call)."""
     return Cond.atom("http_request_code", function)
+
+
+def constant_has_string(qualname: str, text: str) -> Cond:
+    """The module constant `qualname` (a literal, or an environment lookup's literal default)
+    holds the string `text`."""
+    return Cond.atom("constant_has_string", qualname, text)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from fastlint.analysis import queries
 from fastlint.analysis.model import ref_of
 from fastlint.rule import Rule
 from fastlint.rules.security._values import is_true, strings_in
@@ -29,8 +30,9 @@ class CorsWildcardCredentials(Rule):
 
     List the origins that may call the API with credentials (`allow_origins=["https://app.example.com"]`,
     from settings), or drop `allow_credentials` for a public, token-less API. Reported when both
-    values are literals in the call, or names bound to literals in the same module; the
-    `Middleware(CORSMiddleware, ...)` form counts too.
+    values are literals in the call, names bound to literals, or a settings constant in another
+    module whose value (or the literal default of the environment variable it reads) contains
+    `"*"`; the `Middleware(CORSMiddleware, ...)` form counts too.
 
     ## Example
     ```python
@@ -89,6 +91,13 @@ class CorsWildcardCredentials(Rule):
         if origins is not None and "*" in strings_in(model, origins.value):
             self.report(origins, origins='every origin (`"*"`)')
             return
+        if origins is not None:
+            # `allow_origins=CORS_ORIGINS` from a settings module: `["*"]`, or `*` as the default
+            # of an environment variable
+            target = ref_of(model.describe(origins.value))
+            if target is not None:
+                self.report(origins, when=queries.constant_has_string(target, "*"), origins='every origin (`"*"`, the setting\'s default)')
+                return
         regex = keywords.get("allow_origin_regex")
         if regex is not None and any(r in _EVERYTHING for r in strings_in(model, regex.value)):
             self.report(regex, origins="every origin (a regex that matches anything)")
