@@ -9,7 +9,7 @@ from fastlint.analysis.model import ModuleModel
 
 def literal_of(model: ModuleModel, expr: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression | None:
     """The literal `expr` is, directly or through a local or module name bound (only) to one."""
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.List, cst.Tuple, cst.Set)):
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.List, cst.Tuple, cst.Set, cst.Dict)):
         return expr
     if isinstance(expr, cst.Name):
         if expr.value in ("True", "False", "None"):
