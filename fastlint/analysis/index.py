@@ -1137,6 +1137,11 @@ class ProjectIndex:
             return self.is_constant(atom[1])
         if head == "column_of":
             return self.is_column_of(atom[1], atom[2])
+        if head == "constant_is_secret_literal":
+            found = self.literal_strings(atom[1])
+            if found is None:
+                return None if (self.partial and not self.is_external(atom[1])) else False
+            return len(found) == 1 and bool(found[0])
         if head == "constant_has_string":
             found = self.literal_strings(atom[1])
             if found is None:

@@ -197,3 +197,9 @@ def constant_has_string(qualname: str, text: str) -> Cond:
     """The module constant `qualname` (a literal, or an environment lookup's literal default)
     holds the string `text`."""
     return Cond.atom("constant_has_string", qualname, text)
+
+
+def constant_is_secret_literal(qualname: str) -> Cond:
+    """The module constant `qualname` is a non-empty string literal (or an environment lookup
+    with a non-empty literal default)."""
+    return Cond.atom("constant_is_secret_literal", qualname)

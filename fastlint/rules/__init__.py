@@ -11,6 +11,7 @@ from fastlint.rules.async_work.long_task_in_request import LongTaskInRequest
 from fastlint.rules.meta import InternalError, SyntaxError_
 from fastlint.rules.security.cors_wildcard_credentials import CorsWildcardCredentials
 from fastlint.rules.security.debug_in_production import DebugInProduction
+from fastlint.rules.security.hardcoded_secret import HardcodedSecret
 from fastlint.rules.security.jwt_decode_unverified import JwtDecodeUnverified
 from fastlint.rules.sessions.create_all_at_runtime import CreateAllAtRuntime
 from fastlint.rules.sessions.engine_per_call import EnginePerCall
@@ -54,6 +55,7 @@ ALL_RULES: tuple[type[RuleInfo], ...] = (
     LongTaskInRequest,
     HeavyBackgroundTask,
     JwtDecodeUnverified,
+    HardcodedSecret,
     CorsWildcardCredentials,
     DebugInProduction,
 )
