@@ -35,7 +35,9 @@ class JwtDecodeUnverified(Rule):
     by `kid` or `iss`), use `jwt.get_unverified_header(token)` and then verify with the chosen key.
     Reported for PyJWT (`jwt.decode`, `jwt.decode_complete`) and python-jose (`jose.jwt.decode`):
     verification switched off by a literal (or a dict bound to one in the module), no `algorithms`
-    argument, or `"none"` among the algorithms.
+    argument, or `"none"` among the algorithms. Not reported: a
+    token read only for its timing claims (`exp`, `iat`, `nbf`: when to refresh it), a token read
+    to pick the key or provider and then verified in the same function, tests.
 
     ## Example
     ```python
@@ -72,31 +74,70 @@ class JwtDecodeUnverified(Rule):
     fix_hint = "Verify with a pinned algorithm list: `jwt.decode(token, key, algorithms=[\"HS256\"])`"
     requires = ("decode",)
 
+    def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        #: per function: unverified decodes (call, arg to report at, problem), verified decodes
+        self._frames: list[tuple[list[tuple[cst.Call, cst.CSTNode, str]], list[cst.Call], cst.FunctionDef]] = []
+        self._timing_only: set[int] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._frames.append(([], [], node))
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        unverified, verified, _ = self._frames.pop()
+        verified_tokens = {_token_text(c) for c in verified} - {None}
+        for call, where, problem in unverified:
+            if id(call) in self._timing_only:
+                continue  # only `exp`/`iat` read: when to refresh, not who the caller is
+            if _token_text(call) in verified_tokens and not _returned(call, node):
+                continue  # read to pick a key or provider, then verified in this function
+            if _assigned_and_timing_only(call, node):
+                continue
+            self.report(where, call=self.ctx.call_snippet(call), problem=problem)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        # `jwt.decode(t, options=...)["exp"]`
+        if isinstance(node.value, cst.Call) and _subscript_key(node) in _TIMING:
+            self._timing_only.add(id(node.value))
+
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.is_test:
             return
         model = self.ctx.model
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and isinstance(node.func.value, cst.Call):
+            if node.args and isinstance(node.args[0].value, cst.SimpleString) and node.args[0].value.evaluated_value in _TIMING:
+                self._timing_only.add(id(node.func.value))  # `jwt.decode(...).get("exp")`
         if ref_of(model.describe(node.func)) not in _DECODERS:
             return
+        found = self._problem(node)
+        if not self._frames:
+            if found is not None:
+                self.report(found[0], call=self.ctx.call_snippet(node), problem=found[1])
+            return
+        if found is None:
+            self._frames[-1][1].append(node)
+        else:
+            self._frames[-1][0].append((node, found[0], found[1]))
+
+    def _problem(self, node: cst.Call) -> tuple[cst.CSTNode, str] | None:
+        model = self.ctx.model
         keywords = {a.keyword.value: a for a in node.args if a.keyword is not None}
         positional = [a for a in node.args if a.keyword is None and not a.star]
-        call = self.ctx.call_snippet(node)
         options = keywords.get("options") or (positional[3] if len(positional) > 3 else None)
+        unsigned = "does not verify the token's signature: anyone can forge its claims"
         if options is not None and self._verification_off(options.value):
-            self.report(options, call=call, problem="does not verify the token's signature: anyone can forge its claims")
-            return
+            return options, unsigned
         verify = keywords.get("verify")
         if verify is not None and _is_false(literal_of(model, verify.value)):
-            self.report(verify, call=call, problem="does not verify the token's signature: anyone can forge its claims")
-            return
+            return verify, unsigned
         algorithms = keywords.get("algorithms") or (positional[2] if len(positional) > 2 else None)
         if algorithms is None:
             if any(a.star for a in node.args):
-                return  # `**kwargs`: the algorithms may be in there
-            self.report(node, call=call, problem="has no `algorithms=`: the token's header picks the algorithm (`none`, or HMAC with a public key)")
-            return
+                return None  # `**kwargs`: the algorithms may be in there
+            return node, "has no `algorithms=`: the token's header picks the algorithm (`none`, or HMAC with a public key)"
         if any(name.lower() == "none" for name in strings_in(model, algorithms.value)):
-            self.report(algorithms, call=call, problem='accepts the `"none"` algorithm: unsigned tokens pass')
+            return algorithms, 'accepts the `"none"` algorithm: unsigned tokens pass'
+        return None
 
     def _verification_off(self, value: cst.BaseExpression) -> bool:
         literal = literal_of(self.ctx.model, value) if isinstance(value, cst.Name) else value
@@ -112,3 +153,88 @@ class JwtDecodeUnverified(Rule):
 
 def _is_false(value: cst.BaseExpression | None) -> bool:
     return isinstance(value, cst.Name) and value.value == "False"
+
+
+_TIMING = frozenset({"exp", "iat", "nbf"})
+
+
+def _subscript_key(node: cst.Subscript) -> str | None:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        key = node.slice[0].slice.value
+        if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+            return key.evaluated_value
+    return None
+
+
+def _token_text(call: cst.Call) -> str | None:
+    """The token argument, as a dotted name (`token`, `request.token`)."""
+    from fastlint.analysis.names import dotted
+
+    first = next((a.value for a in call.args if a.keyword is None), None)
+    return dotted(first) if isinstance(first, (cst.Name, cst.Attribute)) else None
+
+
+def _assigned_and_timing_only(call: cst.Call, function: cst.FunctionDef) -> bool:
+    """`claims = jwt.decode(...)` and every later use is `claims["exp"]` / `claims.get("iat")`."""
+    target: str | None = None
+    uses = timing = 0
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Assign) and item.value is call and len(item.targets) == 1 and isinstance(item.targets[0].target, cst.Name):
+            target = item.targets[0].target.value
+            stack.append(item.value)
+            continue
+        stack.extend(item.children)
+    if target is None:
+        return False
+    stack = [function.body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Subscript) and isinstance(item.value, cst.Name) and item.value.value == target:
+            uses += 1
+            timing += _subscript_key(item) in _TIMING
+            stack.extend(s for s in item.slice)
+            continue
+        if (
+            isinstance(item, cst.Call)
+            and isinstance(item.func, cst.Attribute)
+            and isinstance(item.func.value, cst.Name)
+            and item.func.value.value == target
+        ):
+            uses += 1
+            if item.func.attr.value == "get" and item.args and isinstance(item.args[0].value, cst.SimpleString):
+                timing += item.args[0].value.evaluated_value in _TIMING
+            stack.extend(a.value for a in item.args)
+            continue
+        if isinstance(item, cst.Name) and item.value == target:
+            uses += 1
+            continue
+        if isinstance(item, cst.AssignTarget):
+            continue
+        stack.extend(item.children)
+    return uses > 0 and uses == timing
+
+
+def _returned(call: cst.Call, function: cst.FunctionDef) -> bool:
+    """The decoded claims leave the function: `return jwt.decode(...)`, or `claims = ...` and
+    `return claims`."""
+    names: set[str] = set()
+    returns: list[cst.Return] = []
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Assign) and item.value is call:
+            names.update(t.target.value for t in item.targets if isinstance(t.target, cst.Name))
+        if isinstance(item, cst.Return):
+            returns.append(item)
+        if not isinstance(item, (cst.FunctionDef, cst.ClassDef)):
+            stack.extend(item.children)
+    for ret in returns:
+        stack = [ret]
+        while stack:
+            item = stack.pop()
+            if item is call or (isinstance(item, cst.Name) and item.value in names):
+                return True
+            stack.extend(item.children)
+    return False
