@@ -36,8 +36,9 @@ class LongLivedAccessToken(Rule):
     (`_SECONDS`, `_MINUTES`, `_HOURS`, `_DAYS`) and constant arithmetic, `timedelta(...)`,
     `Field(default=...)` and the literal default of an environment lookup folded; `timedelta(...)`
     inside a function that makes access tokens; `expires_delta=` given to one; fastapi-users'
-    `JWTStrategy(lifetime_seconds=...)`. Refresh tokens are exempt, and a value read from the
-    environment without a literal default is not reported.
+    `JWTStrategy(lifetime_seconds=...)`. Refresh tokens are exempt (by name or by the function
+    that makes them), so are API keys minted with the same helper (`expires_delta=API_KEY_LIFETIME`),
+    and a value read from the environment without a literal default is not reported.
 
     ## Example
     ```python
@@ -98,6 +99,8 @@ class LongLivedAccessToken(Rule):
         if _makes_access_tokens(callee):
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value in ("expires_delta", "expires_time", "expires"):
+                    if isinstance(arg.value, cst.Name) and "api_key" in arg.value.value.lower().replace("apikey", "api_key"):
+                        continue  # `expires_delta=API_KEY_LIFETIME`: an API key minted by the same helper
                     self._check(arg, minutes_of(model, arg.value, None))
             return
         function = model.function
