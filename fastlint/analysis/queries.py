@@ -203,3 +203,18 @@ def constant_is_secret_literal(qualname: str) -> Cond:
     """The module constant `qualname` is a non-empty string literal (or an environment lookup
     with a non-empty literal default)."""
     return Cond.atom("constant_is_secret_literal", qualname)
+
+
+def schedules_background_task(model, node) -> Cond | None:  # type: ignore[no-untyped-def]
+    """The condition that the call `node` hands work to FastAPI's background tasks
+    (`tasks.add_task(f, ...)` on a `BackgroundTasks`, or `BackgroundTask(f, ...)`), or None if it
+    cannot."""
+    import libcst as cst
+
+    func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "add_task":
+        return has_kind(model.describe(func.value), {known.BACKGROUND_TASKS})
+    callee = model.describe(func)
+    if callee is None:
+        return None
+    return has_kind(["call", callee], {known.BACKGROUND_TASK})

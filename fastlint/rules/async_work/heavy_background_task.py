@@ -3,7 +3,6 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.conditions import Cond
 from fastlint.rule import Lookup, Rule
 
 
@@ -72,7 +71,7 @@ class HeavyBackgroundTask(Rule):
         model = self.ctx.model
         if self.ctx.is_support_code or not node.args:
             return
-        sink = self._sink(node)
+        sink = queries.schedules_background_task(self.ctx.model, node)
         if sink is None or sink.is_false:
             return
         task = next((a.value for a in node.args if a.keyword is None or a.keyword.value == "func"), None)
@@ -83,13 +82,3 @@ class HeavyBackgroundTask(Rule):
         if heavy.is_false:
             return
         self.report(task, when=sink & heavy, task=self.ctx.snippet(task), work=Lookup("heavy_chain", (desc,)))
-
-    def _sink(self, node: cst.Call) -> Cond | None:
-        model = self.ctx.model
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "add_task":
-            return queries.has_kind(model.describe(func.value), {known.BACKGROUND_TASKS})
-        callee = model.describe(func)
-        if callee is None:
-            return None
-        return queries.has_kind(["call", callee], {known.BACKGROUND_TASK})

@@ -3,7 +3,6 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.conditions import Cond
 from fastlint.rule import Rule
 
 
@@ -78,7 +77,7 @@ class RequestSessionInBackgroundTask(Rule):
         function = model.function
         if function is None or self.ctx.is_test or not node.args:
             return
-        sink = self._sink(node)
+        sink = queries.schedules_background_task(self.ctx.model, node)
         if sink is None or sink.is_false:
             return
         for i, arg in enumerate(node.args):
@@ -95,17 +94,6 @@ class RequestSessionInBackgroundTask(Rule):
                     when=sink & is_session & queries.is_entry_point(function.qualname),
                     name=name.value,
                 )
-
-    def _sink(self, node: cst.Call) -> Cond | None:
-        """The condition that `node` schedules a background task, or None if it cannot."""
-        model = self.ctx.model
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "add_task":
-            return queries.has_kind(model.describe(func.value), {known.BACKGROUND_TASKS})
-        callee = model.describe(func)
-        if callee is None:
-            return None
-        return queries.has_kind(["call", callee], {known.BACKGROUND_TASK})
 
 
 def _deferred_names(expr: cst.BaseExpression, is_task: bool) -> list[cst.Name]:
