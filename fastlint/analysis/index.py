@@ -840,6 +840,19 @@ class ProjectIndex:
             return None
         return found
 
+    def _encodes(self, fn: str, where: Any, callee: Desc) -> bool:
+        """The argument at `where` (position or keyword) of a call of `fn` becomes JWT claims."""
+        facts = self.functions.get(fn)
+        if facts is None or not facts.get("encodes"):
+            return False
+        names = [n for n, _ in facts["params"]]
+        if isinstance(where, int):
+            offset = 1 if facts.get("class") and callee and callee[0] == "attr" and names[:1] in (["self"], ["cls"]) else 0
+            if where + offset >= len(names):
+                return False
+            where = names[where + offset]
+        return where in facts["encodes"]
+
     def literal_strings(self, qual: str, _depth: int = 0) -> list[str] | None:
         """The strings module constant `qual` holds (see `ModuleModel._module_literal`),
         following imports."""
@@ -1137,6 +1150,12 @@ class ProjectIndex:
             return self.is_constant(atom[1])
         if head == "column_of":
             return self.is_column_of(atom[1], atom[2])
+        if head == "encodes_jwt":
+            kinds, unknown = self.kinds(atom[1])
+            functions = [k[3:] for k in kinds if k.startswith("PF:")]
+            if not functions:
+                return None if unknown and self.partial else False
+            return any(self._encodes(fn, atom[2], atom[1]) for fn in functions)
         if head == "constant_is_secret_literal":
             found = self.literal_strings(atom[1])
             if found is None:

@@ -526,6 +526,8 @@ class ModuleModel:
             "capped": [],
             "forwards": [],
             "sliced": [],
+            # parameters whose value becomes (part of) a JWT's claims in this function
+            "encodes": [],
         }
         self.summary["functions"][qual] = facts
         self._bind(name, ["ref", qual])
@@ -836,12 +838,42 @@ class ModuleModel:
                     if inner in params and inner not in facts["capped"]:
                         facts["capped"].append(inner)
             return
+        target = ref_of(func)
+        if target in work.JWT_ENCODERS:
+            payload = _argument(node, *work.JWT_ENCODERS[target])
+            if payload is not None:
+                for name in self._payload_names(payload, 0):
+                    if name in params and name not in facts["encodes"]:
+                        facts["encodes"].append(name)
         if func is None or len(facts["forwards"]) >= 50:
             return
         for position, arg in enumerate(node.args):
             if isinstance(arg.value, cst.Name) and arg.value.value in params and not arg.star:
                 where = arg.keyword.value if arg.keyword is not None else position
                 facts["forwards"].append([arg.value.value, func, where])
+
+    def _payload_names(self, expr: cst.BaseExpression, depth: int) -> set[str]:
+        """Names whose value the claims are made of: `payload`, `data.copy()`, `dict(data)`,
+        `{**data, "exp": e}`, through local variables."""
+        out: set[str] = set()
+        if depth > 4:
+            return out
+        if isinstance(expr, cst.Name):
+            out.add(expr.value)
+            for value in self.values_of(expr.value):
+                if isinstance(value, cst.BaseExpression):
+                    out |= self._payload_names(value, depth + 1)
+        elif isinstance(expr, cst.Call):
+            func = expr.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("copy", "model_dump", "dict"):
+                out |= self._payload_names(func.value, depth + 1)
+            elif isinstance(func, cst.Name) and func.value == "dict" and expr.args:
+                out |= self._payload_names(expr.args[0].value, depth + 1)
+        elif isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                if isinstance(element, cst.StarredDictElement):
+                    out |= self._payload_names(element.value, depth + 1)
+        return out
 
     def _function_scope(self) -> Scope:
         for scope in reversed(self.scopes):

@@ -218,3 +218,9 @@ def schedules_background_task(model, node) -> Cond | None:  # type: ignore[no-un
     if callee is None:
         return None
     return has_kind(["call", callee], {known.BACKGROUND_TASK})
+
+
+def encodes_jwt(callee: Desc, where: object) -> Cond:
+    """The argument at `where` (a position or a keyword) of a call of the project function
+    `callee` becomes the claims of a JWT (`create_access_token(data=...)`)."""
+    return FALSE if callee is None else Cond.atom("encodes_jwt", callee, where)

@@ -206,3 +206,14 @@ def match_methods(table: dict[str, tuple[tuple[str, ...] | None, str]], method: 
         elif method in methods:
             out[kind] = label
     return out
+
+
+# -- JWT ----------------------------------------------------------------------------------------------
+#: encode functions -> position of the claims (payload) argument, and its keyword
+JWT_ENCODERS: dict[str, tuple[int, str]] = {
+    "jwt.encode": (0, "payload"),
+    "jwt.api_jwt.encode": (0, "payload"),
+    "jose.jwt.encode": (0, "claims"),
+    "authlib.jose.jwt.encode": (1, "payload"),
+    "joserfc.jwt.encode": (1, "claims"),
+}

@@ -14,6 +14,7 @@ from fastlint.rules.security.debug_in_production import DebugInProduction
 from fastlint.rules.security.hardcoded_secret import HardcodedSecret
 from fastlint.rules.security.jwt_decode_unverified import JwtDecodeUnverified
 from fastlint.rules.security.long_lived_access_token import LongLivedAccessToken
+from fastlint.rules.security.password_in_jwt import PasswordInJwt
 from fastlint.rules.sessions.create_all_at_runtime import CreateAllAtRuntime
 from fastlint.rules.sessions.engine_per_call import EnginePerCall
 from fastlint.rules.sessions.global_db_session import GlobalDbSession
@@ -55,6 +56,7 @@ ALL_RULES: tuple[type[RuleInfo], ...] = (
     CpuHeavyInRoute,
     LongTaskInRequest,
     HeavyBackgroundTask,
+    PasswordInJwt,
     LongLivedAccessToken,
     JwtDecodeUnverified,
     HardcodedSecret,

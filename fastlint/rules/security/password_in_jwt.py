@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from fastlint.analysis import queries, work
+from fastlint.analysis.model import ref_of
+from fastlint.conditions import TRUE, Cond
+from fastlint.rule import Rule
+
+#: claim names (lower case, without `_`/`-`) that carry a password or a secret
+_SECRET_NAMES = frozenset(
+    {
+        "password", "passwd", "pwd", "pass", "hashedpassword", "passwordhash", "passwordhashed", "userpassword",
+        "plainpassword", "secret", "clientsecret", "apikey", "privatekey", "secretkey",
+    }
+)
+
+
+def _secret(name: str) -> bool:
+    return name.lower().replace("_", "").replace("-", "") in _SECRET_NAMES
+
+
+class PasswordInJwt(Rule):
+    """A JWT's claims carry a password, a password hash or a secret.
+
+    ## Why is this bad?
+    A JWT is signed, not encrypted: anyone who holds the token (the browser, its extensions, a
+    log line, a proxy) reads its claims with a base64 decoder. A password in it is disclosed to
+    all of them; a password hash invites offline cracking; an API key or client secret becomes a
+    credential of whoever sees the token. Tokens are also long-lived copies: they outlive the
+    password change that should have invalidated them.
+
+    Put an identifier in the token (`{"sub": str(user.id)}`) and look the rest up on the server.
+    Reported: a claim named like a password or secret (`password`, `hashed_password`,
+    `password_hash`, `secret`, `api_key`, ...), or a value read from such an attribute
+    (`user.hashed_password`), in the claims given to `jwt.encode` (PyJWT, python-jose, authlib,
+    joserfc): a dict literal, or one built in the function (`payload["password"] = ...`,
+    `payload.update(...)`, `data.copy()`), and in the argument of a project helper whose body
+    encodes it (`create_access_token(data={...})`, also in another module).
+
+    ## Example
+    ```python
+    import jwt
+
+    from app.settings import SECRET_KEY
+
+
+    def login_token(user) -> str:
+        return jwt.encode({"sub": user.email, "password": user.hashed_password}, SECRET_KEY, algorithm="HS256")
+    ```
+
+    ## Use instead
+    ```python
+    import jwt
+
+    from app.settings import SECRET_KEY
+
+
+    def login_token(user) -> str:
+        return jwt.encode({"sub": str(user.id)}, SECRET_KEY, algorithm="HS256")
+    ```
+
+    ## References
+    - [CWE-312: cleartext storage of sensitive information](https://cwe.mitre.org/data/definitions/312.html)
+    - [CWE-522: insufficiently protected credentials](https://cwe.mitre.org/data/definitions/522.html)
+    - [OWASP: JSON Web Token cheat sheet (token information disclosure)](https://cheatsheetseries.owasp.org/cheatsheets/JSON_Web_Token_for_Java_Cheat_Sheet.html)
+    """
+
+    code = "FL401"
+    name = "password-in-jwt"
+    message = "The JWT claims carry {what}: anyone holding the token can read it"
+    fix_hint = "Put only an identifier in the token (`{{'sub': str(user.id)}}`) and look the rest up server-side"
+    requires = ("encode", "token", "jwt")
+
+    def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, options)
+        #: per function: dict name -> (node, what) for secret entries added after creation
+        self._frames: list[dict[str, list[tuple[cst.CSTNode, str]]]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._frames.append({})
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._frames.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # `payload["password"] = ...`
+        if not self._frames:
+            return
+        for target in node.targets:
+            item = target.target
+            if isinstance(item, cst.Subscript) and isinstance(item.value, cst.Name) and len(item.slice) == 1:
+                key = item.slice[0].slice
+                if isinstance(key, cst.Index) and isinstance(key.value, cst.SimpleString):
+                    text = key.value.evaluated_value
+                    if isinstance(text, str) and _secret(text):
+                        self._frames[-1].setdefault(item.value.value, []).append((item, f"`{text}`"))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.is_test:
+            return
+        model = self.ctx.model
+        func = node.func
+        # `payload.update({"password": ...})`
+        if self._frames and isinstance(func, cst.Attribute) and func.attr.value == "update" and isinstance(func.value, cst.Name) and node.args:
+            for where, what in self._secrets(node.args[0].value, 0):
+                self._frames[-1].setdefault(func.value.value, []).append((where, what))
+        target = ref_of(model.describe(func))
+        if target in work.JWT_ENCODERS:
+            position, keyword = work.JWT_ENCODERS[target]
+            payload = _argument(node, position, keyword)
+            if payload is not None:
+                self._report_first(self._secrets(payload, 0), TRUE)
+            return
+        if target is not None and target.startswith(("jwt.", "jose.", "authlib.", "joserfc.", "builtins.")):
+            return
+        callee = model.describe(func)
+        if callee is None:
+            return
+        for position, arg in enumerate(a for a in node.args if not a.star):
+            found = self._secrets(arg.value, 0)
+            if found:
+                where: object = arg.keyword.value if arg.keyword is not None else position
+                self._report_first(found, queries.encodes_jwt(callee, where))
+
+    def _report_first(self, found: list[tuple[cst.CSTNode, str]], when: Cond) -> None:
+        if found:
+            node, what = found[0]
+            self.report(node, when=when, what=what)
+
+    def _secrets(self, expr: cst.BaseExpression, depth: int) -> list[tuple[cst.CSTNode, str]]:
+        """Secret entries of the claims `expr` builds."""
+        out: list[tuple[cst.CSTNode, str]] = []
+        if depth > 4:
+            return out
+        if isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                if isinstance(element, cst.StarredDictElement):
+                    out += self._secrets(element.value, depth + 1)
+                    continue
+                key = element.key
+                if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str) and _secret(key.evaluated_value):
+                    out.append((element, f"`{key.evaluated_value}`"))
+                elif _secret_value(element.value):
+                    out.append((element, f"`{element.value.attr.value}`"))  # type: ignore[attr-defined]
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
+            for arg in expr.args:
+                if arg.keyword is not None and _secret(arg.keyword.value):
+                    out.append((arg, f"`{arg.keyword.value}`"))
+                elif arg.keyword is None:
+                    out += self._secrets(arg.value, depth + 1)
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "copy":
+            out += self._secrets(expr.func.value, depth + 1)
+        elif isinstance(expr, cst.Name):
+            if self._frames:
+                out += self._frames[-1].get(expr.value, [])
+            for value in self.ctx.model.values_of(expr.value):
+                if isinstance(value, cst.BaseExpression):
+                    out += self._secrets(value, depth + 1)
+        return out
+
+
+def _secret_value(value: cst.BaseExpression) -> bool:
+    """`user.hashed_password`, `form.password`: a value read from a secret attribute."""
+    return isinstance(value, cst.Attribute) and _secret(value.attr.value)
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    index = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+            continue
+        if arg.star:
+            return None
+        if index == position:
+            return arg.value
+        index += 1
+    return None
