@@ -35,9 +35,11 @@ class PlaintextPassword(Rule):
     Hash on the way in (`pwd_context.hash(body.password)`, `bcrypt.hashpw(...)`) and verify on the
     way out (`pwd_context.verify(password, user.hashed_password)`); compare other secrets with
     `hmac.compare_digest`. Reported: `==`/`!=` where one side is a password hash attribute, or a
-    password column of a mapped model; a mapped model created with a password column taken
-    straight from a name or attribute (no hashing call). Not reported: comparing two request
-    values (`password == confirm_password`), tests.
+    password column of a mapped model (in Python, not a SQL `where`); a mapped model created or
+    updated, in a route or dependency, with a password column taken straight from one of its
+    parameters (`User(password=body.password)`). Not reported: comparing two request values
+    (`password == confirm_password`), helpers whose `password` parameter may already be a hash,
+    tests.
 
     ## Example
     ```python
@@ -88,9 +90,15 @@ class PlaintextPassword(Rule):
             if name is None or _last(other) is None:
                 continue
             if _norm(name) in _HASHED:
+                owner = self.ctx.model.describe(side.value) if isinstance(side, cst.Attribute) else None
+                if owner is not None and owner[0] == "ref":
+                    return  # a SQL expression on the column
                 when.append(TRUE)
             elif _norm(name) in _PLAIN and isinstance(side, cst.Attribute):
-                when.append(queries.is_column_of(self.ctx.model.describe(side.value), side.attr.value))
+                owner = self.ctx.model.describe(side.value)
+                if owner is not None and owner[0] == "ref":
+                    return  # `Auth.password == x`: a SQL expression on the column, not a Python check
+                when.append(queries.is_column_of(owner, side.attr.value))
         if not when:
             return
         cond = when[0]
@@ -107,15 +115,27 @@ class PlaintextPassword(Rule):
         if self.ctx.is_test:
             return
         model = self.ctx.model
+        function = model.function
+        if function is None:
+            return
+        params = {p[0] for p in function.facts["params"]}
         for arg in node.args:
             if arg.keyword is None or _norm(arg.keyword.value) not in _PLAIN | _HASHED:
                 continue
             value = arg.value
             if not isinstance(value, (cst.Name, cst.Attribute)) or _norm(_last(value) or "") not in _PLAIN:
                 continue  # a call (`hash(...)`), or a value not named as a clear password
+            root = value
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if not (isinstance(root, cst.Name) and root.value in params):
+                continue
+            # straight from the request: a parameter of a route or dependency (`body.password`);
+            # a helper's `password` parameter is often the hash its caller computed
             self.report(
                 arg,
-                when=queries.is_column_of(["call", model.describe(node.func)], arg.keyword.value),
+                when=queries.is_column_of(["call", model.describe(node.func)], arg.keyword.value)
+                & queries.is_entry_point(function.qualname),
                 what=f"`{arg.keyword.value}` is stored as it came in, without hashing",
                 fix="Store a hash: `pwd_context.hash(password)` / `bcrypt.hashpw(...)`",
             )
