@@ -16,6 +16,7 @@ from fastlint.rules.security.jwt_decode_unverified import JwtDecodeUnverified
 from fastlint.rules.security.long_lived_access_token import LongLivedAccessToken
 from fastlint.rules.security.password_in_jwt import PasswordInJwt
 from fastlint.rules.security.plaintext_password import PlaintextPassword
+from fastlint.rules.security.unvalidated_input import UnvalidatedInput
 from fastlint.rules.sessions.create_all_at_runtime import CreateAllAtRuntime
 from fastlint.rules.sessions.engine_per_call import EnginePerCall
 from fastlint.rules.sessions.global_db_session import GlobalDbSession
@@ -63,5 +64,6 @@ ALL_RULES: tuple[type[RuleInfo], ...] = (
     HardcodedSecret,
     CorsWildcardCredentials,
     DebugInProduction,
+    UnvalidatedInput,
     PlaintextPassword,
 )
