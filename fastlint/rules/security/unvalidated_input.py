@@ -8,7 +8,12 @@ from fastlint.analysis.model import ref_of
 from fastlint.rule import Rule
 
 _READS = frozenset({"json", "body"})
-_VALIDATORS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate_python", "validate_json", "validate"})
+_VALIDATORS = frozenset(
+    {
+        "model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate_python", "validate_json", "validate",
+        "deserialize", "from_dict", "ParseFromString", "Parse", "load",
+    }
+)
 _SIGNATURE_HINTS = frozenset({"hmac.new", "hmac.compare_digest", "hmac.digest"})
 _UNTYPED = frozenset({"builtins.dict", "typing.Dict", "typing.Any", "typing.Mapping", "collections.abc.Mapping", "typing.MutableMapping"})
 _BODY = frozenset({"fastapi.Body", "fastapi.params.Body", "fastapi.param_functions.Body"})
@@ -33,8 +38,11 @@ class UnvalidatedInput(Rule):
 
     Declare a model and take it as the parameter (`item: ItemCreate`), or validate right away
     (`ItemCreate.model_validate(await request.json())`). Not reported: webhooks that read the raw
-    body to check an HMAC signature, routes that validate the data with `model_validate`,
-    `parse_obj`, a `TypeAdapter` or `Model(**data)`, file uploads and form fields.
+    body to check an HMAC signature, routes that validate the data (`model_validate`,
+    `parse_obj`, a `TypeAdapter`, `Model(**data)`, `jsonschema.validate`, protobuf parsing, an
+    SDK's `deserialize`), bodies passed on whole without the route reading a key (proxies,
+    relays, opaque blobs), dicts whose values are typed (`dict[str, str]`), file uploads and form
+    fields.
 
     ## Example
     ```python
@@ -86,14 +94,6 @@ class UnvalidatedInput(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._frames.append([])
-        if self.ctx.is_support_code:
-            return
-        function = self.ctx.model.defining
-        if function is None:
-            return
-        for param in (*node.params.params, *node.params.kwonly_params):
-            if self._untyped_body(param):
-                self.report(param, when=queries.is_route(function.qualname), what=f"Body parameter `{param.name.value}` is a plain `dict`/`Any`")
 
     def _untyped_body(self, param: cst.Param) -> bool:
         model = self.ctx.model
@@ -105,6 +105,8 @@ class UnvalidatedInput(Rule):
             return default in _BODY
         if isinstance(annotation, cst.Subscript):
             base = ref_of(model.describe(annotation.value))
+            if base not in ("typing.Annotated", "typing_extensions.Annotated"):
+                return self._untyped_type(annotation)
             if base in ("typing.Annotated", "typing_extensions.Annotated"):
                 metas = [el.slice.value for el in annotation.slice[1:] if isinstance(el.slice, cst.Index)]
                 if any(isinstance(m, cst.Call) and ref_of(model.describe(m.func)) in _NOT_BODY for m in metas):
@@ -116,7 +118,11 @@ class UnvalidatedInput(Rule):
 
     def _untyped_type(self, annotation: cst.BaseExpression) -> bool:
         if isinstance(annotation, cst.Subscript):
-            return ref_of(self.ctx.model.describe(annotation.value)) in _UNTYPED
+            if ref_of(self.ctx.model.describe(annotation.value)) not in _UNTYPED:
+                return False
+            # `dict[str, str]`: FastAPI checks every value; `dict[str, Any]` checks nothing
+            values = [el.slice.value for el in annotation.slice if isinstance(el.slice, cst.Index)]
+            return not values or ref_of(self.ctx.model.describe(values[-1])) == "typing.Any"
         return ref_of(self.ctx.model.describe(annotation)) in _UNTYPED
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -130,11 +136,19 @@ class UnvalidatedInput(Rule):
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         reads = self._frames.pop()
         function = self.ctx.model.defining
-        if not reads or function is None:
+        if function is None or self.ctx.is_support_code:
             return
-        if _checks_signature(self.ctx.model, node) or _validates(node):
+        if _validates(node):
+            return
+        for param in (*node.params.params, *node.params.kwonly_params):
+            if self._untyped_body(param) and _reads_keys(node, param.name.value):
+                self.report(param, when=queries.is_route(function.qualname), what=f"Body parameter `{param.name.value}` is a plain `dict`/`Any`")
+        if not reads or _checks_signature(self.ctx.model, node):
             return
         read = reads[0]
+        target = _bound_name(node, read)
+        if target is not None and not _reads_keys(node, target):
+            return  # passed on whole (a proxy, a webhook relay, an opaque blob): nothing reads its keys
         is_request = queries.has_kind(self.ctx.model.describe(read.func.value), {known.REQUEST})  # type: ignore[attr-defined]
         self.report(
             read,
@@ -164,11 +178,43 @@ def _checks_signature(model, node: cst.FunctionDef) -> bool:  # type: ignore[no-
     return False
 
 
+def _bound_name(function: cst.FunctionDef, read: cst.Call) -> str | None:
+    """`data = await request.json()`: the name the body is bound to."""
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Assign) and len(item.targets) == 1 and isinstance(item.targets[0].target, cst.Name):
+            value = item.value.expression if isinstance(item.value, cst.Await) else item.value
+            if value is read:
+                return item.targets[0].target.value
+        stack.extend(item.children)
+    return None
+
+
+def _reads_keys(function: cst.FunctionDef, name: str) -> bool:
+    """The code looks inside `name`: `name["k"]`, `name.get("k")`, `name.items()`, `name.pop(...)`."""
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Subscript) and isinstance(item.value, cst.Name) and item.value.value == name:
+            return True
+        if (
+            isinstance(item, cst.Call)
+            and isinstance(item.func, cst.Attribute)
+            and isinstance(item.func.value, cst.Name)
+            and item.func.value.value == name
+            and item.func.attr.value in ("get", "items", "keys", "values", "pop", "setdefault")
+        ):
+            return True
+        stack.extend(item.children)
+    return False
+
+
 def _validates(node: cst.FunctionDef) -> bool:
     """The data goes through a model: `Model.model_validate(data)`, `TypeAdapter(...).validate_python`,
     `Model(**data)`."""
     for call in _calls(node.body):
-        if method_name(call) in _VALIDATORS:
+        if method_name(call) in _VALIDATORS or (isinstance(call.func, cst.Name) and call.func.value in _VALIDATORS):
             return True
         if any(a.star == "**" for a in call.args) and isinstance(call.func, (cst.Name, cst.Attribute)):
             name = call.func.value if isinstance(call.func, cst.Name) else call.func.attr.value
