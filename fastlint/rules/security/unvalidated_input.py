@@ -17,6 +17,7 @@ _VALIDATORS = frozenset(
 _SIGNATURE_HINTS = frozenset({"hmac.new", "hmac.compare_digest", "hmac.digest"})
 _UNTYPED = frozenset({"builtins.dict", "typing.Dict", "typing.Any", "typing.Mapping", "collections.abc.Mapping", "typing.MutableMapping"})
 _BODY = frozenset({"fastapi.Body", "fastapi.params.Body", "fastapi.param_functions.Body"})
+_FRAMEWORK = ("fastapi.", "starlette.", "typing", "builtins.", "sqlalchemy.", "sqlmodel.", "collections.", "pydantic.")
 _NOT_BODY = frozenset(
     {
         "fastapi.Query", "fastapi.Path", "fastapi.Header", "fastapi.Cookie", "fastapi.Depends", "fastapi.Security",
@@ -116,6 +117,19 @@ class UnvalidatedInput(Rule):
             return base in _UNTYPED
         return self._untyped_type(annotation)
 
+    def _has_model_body(self, node: cst.FunctionDef) -> bool:
+        """A parameter typed with a project class (a Pydantic body model): the raw re-read
+        (`await request.json()` for legacy fields) comes after FastAPI validated the body."""
+        for param in (*node.params.params, *node.params.kwonly_params):
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            if annotation is None or param.default is not None:
+                continue
+            target = ref_of(self.ctx.model.describe(annotation)) or ""
+            last = target.rsplit(".", 1)[-1]
+            if last[:1].isupper() and not target.startswith(_FRAMEWORK):
+                return True
+        return False
+
     def _untyped_type(self, annotation: cst.BaseExpression) -> bool:
         if isinstance(annotation, cst.Subscript):
             if ref_of(self.ctx.model.describe(annotation.value)) not in _UNTYPED:
@@ -143,7 +157,7 @@ class UnvalidatedInput(Rule):
         for param in (*node.params.params, *node.params.kwonly_params):
             if self._untyped_body(param) and _reads_keys(node, param.name.value):
                 self.report(param, when=queries.is_route(function.qualname), what=f"Body parameter `{param.name.value}` is a plain `dict`/`Any`")
-        if not reads or _checks_signature(self.ctx.model, node):
+        if not reads or _checks_signature(self.ctx.model, node) or self._has_model_body(node):
             return
         read = reads[0]
         target = _bound_name(node, read)
