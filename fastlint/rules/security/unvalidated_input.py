@@ -97,6 +97,8 @@ class UnvalidatedInput(Rule):
         self._frames.append([])
 
     def _untyped_body(self, param: cst.Param) -> bool:
+        if param.annotation is None and param.default is None:
+            return False
         model = self.ctx.model
         default = ref_of(model.describe(param.default.func)) if isinstance(param.default, cst.Call) else None
         if default in _NOT_BODY:
@@ -152,10 +154,13 @@ class UnvalidatedInput(Rule):
         function = self.ctx.model.defining
         if function is None or self.ctx.is_support_code:
             return
+        untyped = [p for p in (*node.params.params, *node.params.kwonly_params) if self._untyped_body(p)]
+        if not untyped and not reads:
+            return  # the common case: nothing to look at, no body walk
         if _validates(node):
             return
-        for param in (*node.params.params, *node.params.kwonly_params):
-            if self._untyped_body(param) and _reads_keys(node, param.name.value):
+        for param in untyped:
+            if _reads_keys(node, param.name.value):
                 self.report(param, when=queries.is_route(function.qualname), what=f"Body parameter `{param.name.value}` is a plain `dict`/`Any`")
         if not reads or _checks_signature(self.ctx.model, node) or self._has_model_body(node):
             return
