@@ -114,3 +114,29 @@ def is_write_statement(expr: cst.BaseExpression, values_of=None, depth: int = 0)
                 for v in values_of(root.value)
             )
     return False
+
+
+def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    """Every call inside `node` (nested functions and lambdas included)."""
+    out: list[cst.Call] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Call):
+            out.append(item)
+        stack.extend(item.children)
+    return out
+
+
+def returned_values(function: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """The values of the function's own `return` statements (not those of nested functions)."""
+    out: list[cst.BaseExpression] = []
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Return):
+            if item.value is not None:
+                out.append(item.value)
+        elif not isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            stack.extend(item.children)
+    return out

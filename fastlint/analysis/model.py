@@ -29,6 +29,7 @@ from typing import Any
 import libcst as cst
 
 from fastlint.analysis import known, work
+from fastlint.analysis.chains import calls_in, returned_values
 from fastlint.analysis.names import ModuleNames, dotted, import_bindings
 from fastlint.analysis.patterns import LazyInit
 
@@ -185,6 +186,9 @@ class ModuleModel:
         #: ids of the calls inside the arguments of an offloading call (`run_in_threadpool(lambda:
         #: f(x))`, `loop.run_in_executor(None, g)`): they run in another thread or process
         self.offloaded: set[int] = set()
+        #: the descriptor of each call's callee, computed once when the walk enters the call:
+        #: several rules ask for it at every call (see `callee`)
+        self._callees: dict[int, Desc] = {}
 
     # -- what rules ask ------------------------------------------------------------------------
     @property
@@ -482,7 +486,7 @@ class ModuleModel:
         owner = self.current
         if name == "__table_args__" and owner.kind == "class" and owner.facts is not None:
             # `@declared_attr` `def __table_args__(cls): return (Index(...), ...)`
-            for value in _returned_values(node):
+            for value in returned_values(node):
                 owner.facts.setdefault("indexes", []).extend(_table_arg_indexes(value))
                 owner.facts.setdefault("unique", []).extend(_table_arg_indexes(value, unique_only=True))
         params: list[list[Any]] = []
@@ -760,12 +764,21 @@ class ModuleModel:
         self._bind_target(node.target, self.describe(node.value))
 
     # -- facts ---------------------------------------------------------------------------------
+    def callee(self, node: cst.Call) -> Desc:
+        """`describe(node.func)`, computed once per call (rules visit a call after the model
+        entered it, in the same scope)."""
+        key = id(node)
+        if key in self._callees:
+            return self._callees[key]
+        desc = self._callees[key] = self.describe(node.func)
+        return desc
+
     def _enter_call(self, node: cst.Call) -> None:
-        func = self.describe(node.func)
+        func = self._callees[id(node)] = self.describe(node.func)
         target = ref_of(func)
         if node.args and (target in work.OFFLOAD_FUNCTIONS or (isinstance(node.func, cst.Attribute) and node.func.attr.value in work.OFFLOAD_METHODS)):
             # arguments are evaluated here; only a lambda's body runs in the other thread
-            self.offloaded.update(id(c) for a in node.args if isinstance(a.value, cst.Lambda) for c in _calls_in(a.value.body))
+            self.offloaded.update(id(c) for a in node.args if isinstance(a.value, cst.Lambda) for c in calls_in(a.value.body))
         if id(node) in self.offloaded:
             return  # not a call this function makes on its own thread
         if target in known.DEPENDS:
@@ -1014,31 +1027,6 @@ def _literal_strings(value: cst.BaseExpression) -> list[str] | None:
             out.append(element.value.evaluated_value)
         return out[:20]
     return None
-
-
-def _returned_values(node: cst.FunctionDef) -> list[cst.BaseExpression]:
-    """The values of the function's own `return` statements (not those of nested functions)."""
-    out: list[cst.BaseExpression] = []
-    stack: list[cst.CSTNode] = [node.body]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, cst.Return):
-            if item.value is not None:
-                out.append(item.value)
-        elif not isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            stack.extend(item.children)
-    return out
-
-
-def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    out: list[cst.Call] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, cst.Call):
-            out.append(item)
-        stack.extend(item.children)
-    return out
 
 
 def _table_arg_indexes(value: cst.BaseExpression, unique_only: bool = False) -> list[list[str]]:

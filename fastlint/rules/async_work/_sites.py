@@ -22,7 +22,7 @@ def classify(model: ModuleModel, node: cst.Call, functions: dict[str, str], meth
     which the project index may decide later (a session injected through an `Annotated` alias
     defined in another module)."""
     func = node.func
-    target = ref_of(model.describe(func))
+    target = ref_of(model.callee(node))
     if target is not None:
         label = functions.get(target)
         if label is None and functions is work.CPU_FUNCTIONS and target.startswith(work.PASSLIB_SCHEMES):

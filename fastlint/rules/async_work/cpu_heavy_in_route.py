@@ -95,7 +95,7 @@ class CpuHeavyInRoute(Rule):
 def _light_key_derivation(node: cst.Call, model) -> bool:  # type: ignore[no-untyped-def]
     """`hashlib.pbkdf2_hmac(..., 2048)`: a literal work factor too small to matter (< 50,000
     iterations; password storage uses 600,000)."""
-    if ref_of(model.describe(node.func)) != "hashlib.pbkdf2_hmac":
+    if ref_of(model.callee(node)) != "hashlib.pbkdf2_hmac":
         return False
     iterations = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "iterations"), None)
     positional = [a.value for a in node.args if a.keyword is None]

@@ -113,7 +113,7 @@ class LongTaskInRequest(Rule):
         function = model.function
         if function is None or id(node) in model.offloaded or self.ctx.is_support_code:
             return
-        target = ref_of(model.describe(node.func))
+        target = ref_of(model.callee(node))
         if target in work.SLEEPS:
             seconds = constant_seconds(model, node)
             if seconds is not None and seconds >= 1 and not self._repeat and self._frames:

@@ -77,7 +77,7 @@ class CorsWildcardCredentials(Rule):
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "add_middleware":
             pass
-        elif ref_of(model.describe(func)) in _MIDDLEWARE:
+        elif ref_of(model.callee(node)) in _MIDDLEWARE:
             pass
         else:
             return

@@ -60,7 +60,7 @@ class DebugInProduction(Rule):
         if self.ctx.is_support_code or not node.args:
             return
         model = self.ctx.model
-        target = ref_of(model.describe(node.func))
+        target = ref_of(model.callee(node))
         if target in _APPS:
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value == "debug" and is_true(model, arg.value):

@@ -80,7 +80,7 @@ class HardcodedSecret(Rule):
         if self.ctx.is_test:
             return
         model = self.ctx.model
-        target = ref_of(model.describe(node.func))
+        target = ref_of(model.callee(node))
         key: cst.Arg | None = None
         if target in _SIGNERS:
             index, keyword = _SIGNERS[target]

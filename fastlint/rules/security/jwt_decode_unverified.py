@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from fastlint.analysis.chains import returned_values
 from fastlint.analysis.model import ref_of
 from fastlint.rule import Rule
 from fastlint.rules.security._values import literal_of, strings_in
@@ -107,7 +108,7 @@ class JwtDecodeUnverified(Rule):
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and isinstance(node.func.value, cst.Call):
             if node.args and isinstance(node.args[0].value, cst.SimpleString) and node.args[0].value.evaluated_value in _TIMING:
                 self._timing_only.add(id(node.func.value))  # `jwt.decode(...).get("exp")`
-        if ref_of(model.describe(node.func)) not in _DECODERS:
+        if ref_of(model.callee(node)) not in _DECODERS:
             return
         found = self._problem(node)
         if not self._frames:
@@ -220,18 +221,15 @@ def _returned(call: cst.Call, function: cst.FunctionDef) -> bool:
     """The decoded claims leave the function: `return jwt.decode(...)`, or `claims = ...` and
     `return claims`."""
     names: set[str] = set()
-    returns: list[cst.Return] = []
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         item = stack.pop()
         if isinstance(item, cst.Assign) and item.value is call:
             names.update(t.target.value for t in item.targets if isinstance(t.target, cst.Name))
-        if isinstance(item, cst.Return):
-            returns.append(item)
         if not isinstance(item, (cst.FunctionDef, cst.ClassDef)):
             stack.extend(item.children)
-    for ret in returns:
-        stack = [ret]
+    for value in returned_values(function):
+        stack = [value]
         while stack:
             item = stack.pop()
             if item is call or (isinstance(item, cst.Name) and item.value in names):

@@ -89,7 +89,7 @@ class LongLivedAccessToken(Rule):
         if self.ctx.is_test:
             return
         model = self.ctx.model
-        target = ref_of(model.describe(node.func))
+        target = ref_of(model.callee(node))
         if target in _STRATEGIES:
             arg = next((a for a in node.args if a.keyword is not None and a.keyword.value == _STRATEGIES[target]), None)
             if arg is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import queries, work
-from fastlint.analysis.model import ref_of
+from fastlint.analysis.model import argument, ref_of
 from fastlint.conditions import TRUE, Cond
 from fastlint.rule import Rule
 
@@ -105,16 +105,16 @@ class PasswordInJwt(Rule):
         if self._frames and isinstance(func, cst.Attribute) and func.attr.value == "update" and isinstance(func.value, cst.Name) and node.args:
             for where, what in self._secrets(node.args[0].value, 0):
                 self._frames[-1].setdefault(func.value.value, []).append((where, what))
-        target = ref_of(model.describe(func))
+        target = ref_of(model.callee(node))
         if target in work.JWT_ENCODERS:
             position, keyword = work.JWT_ENCODERS[target]
-            payload = _argument(node, position, keyword)
+            payload = argument(node, position, keyword)
             if payload is not None:
                 self._report_first(self._secrets(payload, 0), TRUE)
             return
         if target is not None and target.startswith(("jwt.", "jose.", "authlib.", "joserfc.", "builtins.")):
             return
-        callee = model.describe(func)
+        callee = model.callee(node)
         if callee is None:
             return
         for position, arg in enumerate(a for a in node.args if not a.star):
@@ -164,17 +164,3 @@ def _secret_value(value: cst.BaseExpression) -> bool:
     """`user.hashed_password`, `form.password`: a value read from a secret attribute."""
     return isinstance(value, cst.Attribute) and _secret(value.attr.value)
 
-
-def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    index = 0
-    for arg in call.args:
-        if arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg.value
-            continue
-        if arg.star:
-            return None
-        if index == position:
-            return arg.value
-        index += 1
-    return None

@@ -134,7 +134,7 @@ class PlaintextPassword(Rule):
             # a helper's `password` parameter is often the hash its caller computed
             self.report(
                 arg,
-                when=queries.is_column_of(["call", model.describe(node.func)], arg.keyword.value)
+                when=queries.is_column_of(["call", model.callee(node)], arg.keyword.value)
                 & queries.is_entry_point(function.qualname),
                 what=f"`{arg.keyword.value}` is stored as it came in, without hashing",
                 fix="Store a hash: `pwd_context.hash(password)` / `bcrypt.hashpw(...)`",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.analysis.chains import method_name
+from fastlint.analysis.chains import calls_in, method_name
 from fastlint.analysis.model import ref_of
 from fastlint.rule import Rule
 
@@ -176,20 +176,9 @@ class UnvalidatedInput(Rule):
         )
 
 
-def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    out: list[cst.Call] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, cst.Call):
-            out.append(item)
-        stack.extend(item.children)
-    return out
-
-
 def _checks_signature(model, node: cst.FunctionDef) -> bool:  # type: ignore[no-untyped-def]
     """A webhook that verifies an HMAC signature over the raw body."""
-    for call in _calls(node.body):
+    for call in calls_in(node.body):
         target = ref_of(model.describe(call.func)) or ""
         name = method_name(call) or (call.func.value if isinstance(call.func, cst.Name) else "")
         if target in _SIGNATURE_HINTS or target.startswith("hmac.") or "signature" in (name or "").lower():
@@ -232,7 +221,7 @@ def _reads_keys(function: cst.FunctionDef, name: str) -> bool:
 def _validates(node: cst.FunctionDef) -> bool:
     """The data goes through a model: `Model.model_validate(data)`, `TypeAdapter(...).validate_python`,
     `Model(**data)`."""
-    for call in _calls(node.body):
+    for call in calls_in(node.body):
         if method_name(call) in _VALIDATORS or (isinstance(call.func, cst.Name) and call.func.value in _VALIDATORS):
             return True
         if any(a.star == "**" for a in call.args) and isinstance(call.func, (cst.Name, cst.Attribute)):

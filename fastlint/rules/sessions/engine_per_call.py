@@ -109,7 +109,7 @@ class EnginePerCall(Rule):
             return
         # Only the sites that build the engine: a project helper that wraps create_engine() is
         # reported inside the helper, where the call is.
-        if ref_of(model.describe(node.func)) is None:
+        if ref_of(model.callee(node)) is None:
             return
         if not queries.has_kind(model.describe(node), known.ENGINES).is_true:
             return

@@ -4,7 +4,7 @@ import libcst as cst
 
 from fastlint import sql
 from fastlint.analysis import known, queries, work
-from fastlint.analysis.chains import chain_calls, chain_root, is_write_statement, looks_like_query_chain, method_name
+from fastlint.analysis.chains import chain_calls, chain_root, is_write_statement, looks_like_query_chain, method_name, returned_values
 from fastlint.analysis.model import ref_of
 from fastlint.conditions import FALSE, TRUE, Cond, any_of
 from fastlint.rule import Rule
@@ -264,15 +264,7 @@ class NPlusOne(Rule):
         helper = self._helpers.get(expr.func.value)
         if helper is None:
             return False
-        stack: list[cst.CSTNode] = [helper.body]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, cst.Return) and item.value is not None:
-                if is_write_statement(item.value):
-                    return True
-            elif not isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-                stack.extend(item.children)
-        return False
+        return any(is_write_statement(value) for value in returned_values(helper))
 
     def _statement_is_item(self, call: cst.Call) -> bool:
         """The whole statement run is the loop's item (`execute(pragma)`, `execute(text(query))`)."""
@@ -589,11 +581,11 @@ def _names(expr: cst.CSTNode, batch_ok: bool = False) -> set[str]:
         elif isinstance(node, cst.Attribute):
             stack.append(node.value)
         elif isinstance(node, cst.Call):
-            stack.append(node.func)
             if batch_ok and isinstance(node.func, cst.Attribute) and node.func.attr.value in _BATCH_ARGS:
-                if node.func.attr.value in ("in_", "not_in"):
-                    stack.pop()  # `model.id.in_(ids)`: a batch over whatever the loop varies
-                continue
+                if node.func.attr.value not in ("in_", "not_in"):
+                    stack.append(node.func)  # `.offset(o)`: the statement it is called on counts
+                continue  # `model.id.in_(ids)`: a batch over whatever the loop varies
+            stack.append(node.func)
             if batch_ok and _callee(node) in _FROM_TARGETS:
                 # `select(model)`, `select_from(table)`: what is queried, not a value in its
                 # WHERE; a loop over tables or models cannot be merged into one `IN (...)`
