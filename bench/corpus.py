@@ -6,7 +6,7 @@ where the wheel is unreasonably large), verifies their sha256, extracts only
 the files that matter for linting, and runs fastlint over them.
 
 Stdlib only; works on Python >= 3.10.  The artifacts are pinned by URL and
-sha256 in ``REQUIRED`` and ``EXTRA`` below; the PyPI JSON API is never queried
+sha256 in ``REQUIRED``, ``EXTRA`` and ``AUTH`` below; the PyPI JSON API is never queried
 at run time.
 
 Cache layout (default ``bench/.cache/`` next to this script, override with the
@@ -24,8 +24,11 @@ The corpora come in two sets:
 * ``extra``: pyspur, skyvern, langflow-base, freqtrade, feast and chainlit;
   more FastAPI + SQLAlchemy/SQLModel applications for wider false-positive
   hunting, fetched and linted only when asked for.
+* ``auth``: argilla-server, openhands-ai, lightrag-hku, fastapi-users and
+  fastapi-user-auth; code with its own login, JWT and password handling, for
+  the security rules.
 
-``--set all`` means both.  Besides these there is a "medium" corpus (counted
+``--set all`` means all three.  Besides these there is a "medium" corpus (counted
 with the required set): the ``prefect/server`` subfolder of the prefect tree
 (about 100k lines), handy for quick timing runs.
 
@@ -39,7 +42,7 @@ Usage::
                                 [--extend-select CODES] [--out findings.jsonl] [--jobs N]
     python bench/corpus.py sample --in findings.jsonl [--code FL101] [-n 30] [--seed 1]
 
-SET is ``required`` (default), ``extra`` or ``all``.  ``fetch`` and ``lint``
+SET is ``required`` (default), ``extra``, ``auth`` or ``all``.  ``fetch`` and ``lint``
 without NAMEs act on every corpus of SET; NAMEs may come from any set, but if
 ``--set`` is given too they must belong to it.  ``list`` shows a "set" column
 (and per-set totals for ``--set all``); ``lint --set all`` reports both sets in
@@ -229,7 +232,43 @@ EXTRA: tuple[Corpus, ...] = (
     ),
 )
 
-SETS: dict[str, tuple[Corpus, ...]] = {"required": REQUIRED, "extra": EXTRA}
+# The "auth" set: applications and libraries with their own login, JWT and
+# password code (and, for argilla-server and openhands-ai, Alembic histories),
+# added to measure the security rules on more than a handful of findings.
+AUTH: tuple[Corpus, ...] = (
+    Corpus(
+        "argilla-server", "2.8.0", "wheel",
+        f"{_FILES}/60/df/b34a2ae4cbb8ca5a74b25d6aa179add59b8e0b4de87c82f52c32a79b3efd/argilla_server-2.8.0-py3-none-any.whl",
+        "e21a5c979ef6536fca634dc957469daca8fb09440c39b2fbeefb223459cc61e0", 5747923,
+        "argilla_server/security/authentication/jwt.py",
+    ),
+    Corpus(
+        "openhands-ai", "1.11.0", "wheel",
+        f"{_FILES}/b5/68/0653b16221ad602ab98d30ece593b256118f6b49396dab66bb9e09345c2d/openhands_ai-1.11.0-py3-none-any.whl",
+        "833de097150d498ffc7e175869df4723aec4a6b3c0be27545ca37089e6452c8f", 775222,
+        "openhands/app_server/services/jwt_service.py",
+    ),
+    Corpus(
+        "lightrag-hku", "1.5.7", "wheel",
+        f"{_FILES}/f3/29/44c9df718091da249c9d06967452f0f06560c58d0fdee26e57e6ac8dd25a/lightrag_hku-1.5.7-py3-none-any.whl",
+        "895b81d94ca447afc6290c0e049d339f6caed46fbf29e4324f6db987046c6fcb", 5039835,
+        "lightrag/api/auth.py",
+    ),
+    Corpus(
+        "fastapi-users", "15.0.5", "wheel",
+        f"{_FILES}/5a/8e/1ed6bbe36c486b98217c4be6769d61fcb98c38b334fb39706de661a905b6/fastapi_users-15.0.5-py3-none-any.whl",
+        "10fd4f3e85ed66f694a6ca2ecac609af4e59d1f9ec64d1557f5912dccfd87c7f", 39038,
+        "fastapi_users/jwt.py",
+    ),
+    Corpus(
+        "fastapi-user-auth", "0.7.3", "wheel",
+        f"{_FILES}/ca/12/196e417c90503dcb3a0cd0778427e8ea71dbbc8b56072e7dbee01a98b9cf/fastapi_user_auth-0.7.3-py3-none-any.whl",
+        "4080462be01c069a5db767b75fbed7afca902c8af08d267c04598301a83b6f61", 47287,
+        "fastapi_user_auth/auth/backends/jwt.py",
+    ),
+)
+
+SETS: dict[str, tuple[Corpus, ...]] = {"required": REQUIRED, "extra": EXTRA, "auth": AUTH}
 SET_CHOICES = (*SETS, "all")
 DEFAULT_SET = "required"
 CORPORA: tuple[Corpus, ...] = tuple(c for group in SETS.values() for c in group)
@@ -282,7 +321,7 @@ def get_corpus(name: str) -> Corpus:
 
 
 def set_corpora(set_name: str) -> tuple[Corpus, ...]:
-    """Corpora of a set name ("required", "extra" or "all"), in table order."""
+    """Corpora of a set name ("required", "extra", "auth" or "all"), in table order."""
     return CORPORA if set_name == "all" else SETS[set_name]
 
 

@@ -840,6 +840,18 @@ class ProjectIndex:
             return None
         return found
 
+    def secret_field_of(self, desc: Desc) -> bool | None:
+        """`desc` is an instance of a project class with a password/secret field."""
+        kinds, unknown = self.kinds(desc)
+        classes = sorted(k[3:] for k in kinds if k.startswith("PI:"))
+        if not classes:
+            return None if unknown and self.partial else False
+        for cls in self._class_chain(classes[0]):
+            facts = self.classes[cls]
+            if any(work.is_secret_name(name) for name in (*facts.get("attrs", {}), *facts.get("columns", {}))):
+                return True
+        return False
+
     def _encodes(self, fn: str, where: Any, callee: Desc) -> bool:
         """The argument at `where` (position or keyword) of a call of `fn` becomes JWT claims."""
         facts = self.functions.get(fn)
@@ -862,9 +874,20 @@ class ProjectIndex:
         if split is None:
             return None
         module, rest = split
+        summary = self.modules[module]
+        if len(rest) == 2:
+            # `Settings.cors_origins`, or `settings.cors_origins` with `settings = Settings()`
+            found = summary.get("literals", {}).get(".".join(rest))
+            if found is not None:
+                return found
+            instance = summary["symbols"].get(rest[0])
+            if isinstance(instance, list) and len(instance) == 2 and instance[0] == "call":
+                cls = ref_of(instance[1])
+                if cls is not None:
+                    return self.literal_strings(f"{cls}.{rest[1]}", _depth + 1)
+            return None
         if len(rest) != 1:
             return None
-        summary = self.modules[module]
         found = summary.get("literals", {}).get(rest[0])
         if found is not None:
             return found
@@ -1156,6 +1179,8 @@ class ProjectIndex:
             if not functions:
                 return None if unknown and self.partial else False
             return any(self._encodes(fn, atom[2], atom[1]) for fn in functions)
+        if head == "secret_field_of":
+            return self.secret_field_of(atom[1])
         if head == "constant_is_secret_literal":
             found = self.literal_strings(atom[1])
             if found is None:

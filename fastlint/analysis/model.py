@@ -691,6 +691,7 @@ class ModuleModel:
                 self._bind_value(target.target.value, node.value)
                 if self.current.kind == "class":
                     self._orm_attribute(target.target.value, node.value, None)
+                    self._class_literal(target.target.value, node.value)
                 elif self.current.kind == "module":
                     self._module_literal(target.target.value, node.value)
 
@@ -702,6 +703,14 @@ class ModuleModel:
             literals = self.summary.setdefault("literals", {})
             if len(literals) < MAX_LIST:
                 literals[name] = strings
+
+    def _class_literal(self, name: str, value: cst.BaseExpression) -> None:
+        """The same for a field of a module-level class (a pydantic-settings `Settings`):
+        `cors_origins: list[str] = ["*"]` is kept as `Settings.cors_origins`."""
+        prefix = self.module_name + "."
+        qualname = self.current.qualname
+        if qualname.startswith(prefix) and "." not in qualname[len(prefix):]:
+            self._module_literal(f"{qualname[len(prefix):]}.{name}", value)
 
     def _leave_augassign(self, node: cst.AugAssign) -> None:
         if isinstance(node.target, cst.Name) and isinstance(node.operator, cst.AddAssign):
@@ -748,6 +757,8 @@ class ModuleModel:
     def _leave_annassign(self, node: cst.AnnAssign) -> None:
         if self.current.kind == "class" and isinstance(node.target, cst.Name):
             self._orm_attribute(node.target.value, node.value, node.annotation.annotation)
+            if node.value is not None:
+                self._class_literal(node.target.value, node.value)
         if node.value is not None:
             desc = self.describe(node.value)
             if isinstance(node.target, cst.Name):
@@ -1015,6 +1026,11 @@ def _literal_strings(value: cst.BaseExpression) -> list[str] | None:
         name = dotted(value.func) or ""
         if name.rsplit(".", 1)[-1] in ("getenv", "get") and ("environ" in name or name.endswith("getenv")) and len(value.args) >= 2:
             value = value.args[1].value
+        elif name.rsplit(".", 1)[-1] == "Field":  # pydantic `Field(default=[...])` / `Field([...])`
+            default = next((a.value for a in value.args if (a.keyword is None and not a.star) or (a.keyword is not None and a.keyword.value == "default")), None)
+            if default is None:
+                return None
+            value = default
         else:
             return None
     if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):

@@ -220,6 +220,13 @@ def schedules_background_task(model, node) -> Cond | None:  # type: ignore[no-un
     return has_kind(["call", callee], {known.BACKGROUND_TASK})
 
 
+def has_secret_field(desc: Desc) -> Cond:
+    """`desc` is an instance of a project class (an ORM model, a pydantic model, a dataclass)
+    with a field named like a password or secret (`hashed_password`, `api_key`), own or
+    inherited."""
+    return FALSE if desc is None else Cond.atom("secret_field_of", desc)
+
+
 def encodes_jwt(callee: Desc, where: object) -> Cond:
     """The argument at `where` (a position or a keyword) of a call of the project function
     `callee` becomes the claims of a JWT (`create_access_token(data=...)`)."""

@@ -209,6 +209,20 @@ def match_methods(table: dict[str, tuple[tuple[str, ...] | None, str]], method: 
 
 
 # -- JWT ----------------------------------------------------------------------------------------------
+#: names (lowercase, without `_`/`-`) of a password, a password hash or a secret
+SECRET_NAMES = frozenset(
+    {
+        "password", "passwd", "pwd", "pass", "hashedpassword", "passwordhash", "passwordhashed", "userpassword",
+        "plainpassword", "secret", "clientsecret", "apikey", "privatekey", "secretkey",
+    }
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """`password`, `hashed_password`, `api_key`, `clientSecret`..."""
+    return name.lower().replace("_", "").replace("-", "") in SECRET_NAMES
+
+
 #: encode functions -> position of the claims (payload) argument, and its keyword
 JWT_ENCODERS: dict[str, tuple[int, str]] = {
     "jwt.encode": (0, "payload"),

@@ -38,7 +38,9 @@ class JwtDecodeUnverified(Rule):
     verification switched off by a literal (or a dict bound to one in the module), no `algorithms`
     argument, or `"none"` among the algorithms. Not reported: a
     token read only for its timing claims (`exp`, `iat`, `nbf`: when to refresh it), a token read
-    to pick the key or provider and then verified in the same function, tests.
+    to pick the key or provider and then verified in the same function, a token the function first
+    had checked elsewhere (sent to the issuer's `userinfo`/introspection endpoint, or to a
+    `verify...`/`validate...` helper), tests.
 
     ## Example
     ```python
@@ -94,6 +96,8 @@ class JwtDecodeUnverified(Rule):
                 continue  # read to pick a key or provider, then verified in this function
             if _assigned_and_timing_only(call, node):
                 continue
+            if _vetted_before(call, node):
+                continue  # the token was first accepted by a verifier (the provider's userinfo endpoint)
             self.report(where, call=self.ctx.call_snippet(call), problem=problem)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
@@ -236,3 +240,49 @@ def _returned(call: cst.Call, function: cst.FunctionDef) -> bool:
                 return True
             stack.extend(item.children)
     return False
+
+
+#: words in the name of a call that checks a token elsewhere: the issuer's userinfo or
+#: introspection endpoint, a verifying helper
+_VETTING = ("verify", "validate", "userinfo", "introspect", "authenticate")
+
+
+def _vetted_before(call: cst.Call, function: cst.FunctionDef) -> bool:
+    """Before decoding it unverified, the function handed the same token (or a value built from
+    it) to a call that checks it: `client.userinfo(token={"access_token": t})` and only then
+    `jwt.decode(t, options={"verify_signature": False})` to read its claims."""
+    from fastlint.analysis.names import dotted
+
+    token = _token_text(call)
+    if token is None:
+        return False
+    carriers = {token}
+
+    def carries(expr: cst.CSTNode) -> bool:
+        stack = [expr]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, (cst.Name, cst.Attribute)) and dotted(item) in carriers:
+                return True
+            stack.extend(item.children)
+        return False
+
+    for item in _in_order(function.body):
+        if item is call:
+            return False
+        if isinstance(item, cst.Assign) and carries(item.value):
+            carriers.update(dotted(t.target) for t in item.targets if isinstance(t.target, (cst.Name, cst.Attribute)))
+        elif isinstance(item, cst.Call):
+            name = item.func.attr.value if isinstance(item.func, cst.Attribute) else item.func.value if isinstance(item.func, cst.Name) else ""
+            if any(word in name.lower() for word in _VETTING) and any(carries(a.value) for a in item.args):
+                return True
+    return False
+
+
+def _in_order(node: cst.CSTNode):  # type: ignore[no-untyped-def]
+    """The nodes under `node` in source order (pre-order)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        stack.extend(reversed(item.children))

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from fastlint.analysis.chains import calls_in
 from fastlint.analysis.model import ModuleModel, ref_of
 from fastlint.rule import Rule
 
@@ -38,7 +39,8 @@ class LongLivedAccessToken(Rule):
     inside a function that makes access tokens; `expires_delta=` given to one; fastapi-users'
     `JWTStrategy(lifetime_seconds=...)`. Refresh tokens are exempt (by name or by the function
     that makes them), so are API keys minted with the same helper (`expires_delta=API_KEY_LIFETIME`),
-    and a value read from the environment without a literal default is not reported.
+    and so is a token the function saves server-side (`db.save_auth_token(token=token)`), where it
+    can be revoked; a value read from the environment without a literal default is not reported.
 
     ## Example
     ```python
@@ -65,20 +67,28 @@ class LongLivedAccessToken(Rule):
     message = "Access tokens live {lifetime}: a leaked one stays valid that long"
     fix_hint = "Keep access tokens at most {limit} minutes and issue new ones with a revocable refresh token"
     Options = Options
-    requires = ("access",)
+    requires = ("access", "token", "jwt")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                self._setting(target.target.value, node.value, node.value)
+            self._setting(target.target, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if isinstance(node.target, cst.Name) and node.value is not None:
-            self._setting(node.target.value, node.value, node.value)
+        if node.value is not None:
+            self._setting(node.target, node.value)
 
-    def _setting(self, name: str, value: cst.BaseExpression, where: cst.CSTNode) -> None:
-        if self.ctx.is_test or self.ctx.model.function is not None:
+    def _setting(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """`ACCESS_TOKEN_EXPIRE_MINUTES = ...` (a module constant or a settings field), or
+        `config.token_expire_hours = ...` / `self.access_token_ttl = ...` anywhere."""
+        if self.ctx.is_test:
             return
+        if isinstance(target, cst.Name) and self.ctx.model.function is None:
+            name = target.value
+        elif isinstance(target, cst.Attribute):
+            name = target.attr.value
+        else:
+            return
+        where = value
         unit = _access_lifetime_unit(name)
         if unit is None:
             return
@@ -101,6 +111,8 @@ class LongLivedAccessToken(Rule):
                 if arg.keyword is not None and arg.keyword.value in ("expires_delta", "expires_time", "expires"):
                     if isinstance(arg.value, cst.Name) and "api_key" in arg.value.value.lower().replace("apikey", "api_key"):
                         continue  # `expires_delta=API_KEY_LIFETIME`: an API key minted by the same helper
+                    if model.function is not None and _stored_server_side(model.function.node, node):
+                        continue  # the token is saved where it can be revoked: an API key, not a bearer JWT
                     self._check(arg, minutes_of(model, arg.value, None))
             return
         function = model.function
@@ -113,19 +125,72 @@ class LongLivedAccessToken(Rule):
         self.report(where, lifetime=_human(minutes), limit=self.options.max_minutes)
 
 
+_LIFETIME_WORDS = ("expire", "expiry", "expiration", "lifetime", "ttl", "max_age")
+_UNITS = ("seconds", "secs", "sec", "s", "minutes", "mins", "min", "m", "hours", "hrs", "hr", "h", "days", "d")
+_PLAIN_TOKEN_WORDS = frozenset(
+    {"token", "tokens", "jwt", "auth", "bearer", "default", "expire", "expires", "expiry", "expiration", "lifetime", "ttl", "max", "age", "delta", "time", "in", *_UNITS}
+)
+
+
 def _access_lifetime_unit(name: str) -> float | None:
     """Minutes per unit of a setting named like an access token's lifetime, else None."""
     lowered = name.lower()
-    if "access" not in lowered or "refresh" in lowered:
+    if "refresh" in lowered or not any(word in lowered for word in _LIFETIME_WORDS):
         return None
-    if not any(word in lowered for word in ("expire", "expiry", "expiration", "lifetime", "ttl", "max_age")):
-        return None
+    if "access" not in lowered:
+        # `TOKEN_EXPIRE_HOURS`, `JWT_EXPIRATION_MINUTES`, `auth_token_ttl`: the app's one token,
+        # named for nothing else (not `reset_token_...`, `invite_token_...`, `session_...`)
+        words = [w for w in lowered.replace("-", "_").split("_") if w]
+        if not any(w in ("token", "jwt") for w in words) or any(w not in _PLAIN_TOKEN_WORDS for w in words):
+            return None
     for suffix, per in (("seconds", 1 / 60), ("secs", 1 / 60), ("sec", 1 / 60), ("minutes", 1.0), ("mins", 1.0), ("min", 1.0), ("hours", 60.0), ("hrs", 60.0), ("days", 1440.0)):
         if lowered.endswith(suffix) or lowered.endswith("_" + suffix + "s"):
             return per
     if lowered.endswith(("lifetime", "ttl", "max_age", "expire", "expires", "expiry", "expiration")):
         return 1 / 60  # no unit in the name: seconds (fastapi-users, most JWT libraries)
     return None
+
+
+_STORE_VERBS = ("create", "save", "store", "insert", "add", "persist", "register")
+
+
+def _stored_server_side(function: cst.CSTNode, call: cst.Call) -> bool:
+    """`token = create_access_token(...)` then `db.save_auth_token(token=token)`: the token is
+    kept server-side (a revocable API key), which a bearer access token's lifetime is not about."""
+    if not isinstance(function, cst.FunctionDef):
+        return False
+    names = {
+        target.target.value
+        for statement in _assignments(function)
+        if statement.value is call
+        for target in statement.targets
+        if isinstance(target.target, cst.Name)
+    }
+    if not names:
+        return False
+    for other in calls_in(function):
+        if other is call:
+            continue
+        callee = other.func.attr.value if isinstance(other.func, cst.Attribute) else other.func.value if isinstance(other.func, cst.Name) else ""
+        lowered = callee.lower()
+        if not lowered.startswith(_STORE_VERBS) or not any(word in lowered for word in ("token", "key", "credential")):
+            continue
+        if any(isinstance(a.value, cst.Name) and a.value.value in names for a in other.args):
+            return True
+    return False
+
+
+def _assignments(function: cst.FunctionDef) -> list[cst.Assign]:
+    """The function's assignments (nested scopes included)."""
+    out: list[cst.Assign] = []
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Assign):
+            out.append(item)
+        elif not isinstance(item, cst.BaseExpression):
+            stack.extend(item.children)
+    return out
 
 
 def _makes_access_tokens(name: str) -> bool:
@@ -205,7 +270,27 @@ def _number(model: ModuleModel, expr: cst.BaseExpression, depth: int) -> float |
             return _number(model, expr.args[0].value, depth + 1)
         if target in _ENV and len(expr.args) >= 2:
             return _number(model, expr.args[1].value, depth + 1)
+        default = _env_default(expr)
+        if default is not None:
+            return _number(model, default, depth + 1)
     return None
+
+
+def _env_default(call: cst.Call) -> cst.BaseExpression | None:
+    """The default of an environment reader other than `os.getenv`: its first argument names a
+    variable (`"TOKEN_EXPIRE_HOURS"`) and the default comes second or as `default=`:
+    `get_env_value("TOKEN_EXPIRE_HOURS", 48, float)`, starlette's / decouple's
+    `config("ACCESS_TOKEN_EXPIRE_MINUTES", cast=int, default=60)`, `env.int("TTL", 30)`."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if not positional or not isinstance(positional[0].value, cst.SimpleString):
+        return None
+    variable = positional[0].value.evaluated_value
+    if not isinstance(variable, str) or not variable.isupper() or not variable.replace("_", "").isalnum():
+        return None
+    keyword = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "default"), None)
+    if keyword is not None:
+        return keyword
+    return positional[1].value if len(positional) > 1 else None
 
 
 def _human(minutes: float) -> str:

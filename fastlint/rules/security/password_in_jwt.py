@@ -4,20 +4,16 @@ import libcst as cst
 
 from fastlint.analysis import queries, work
 from fastlint.analysis.model import argument, ref_of
+from fastlint.analysis.names import dotted
 from fastlint.conditions import TRUE, Cond
 from fastlint.rule import Rule
 
 #: claim names (lower case, without `_`/`-`) that carry a password or a secret
-_SECRET_NAMES = frozenset(
-    {
-        "password", "passwd", "pwd", "pass", "hashedpassword", "passwordhash", "passwordhashed", "userpassword",
-        "plainpassword", "secret", "clientsecret", "apikey", "privatekey", "secretkey",
-    }
-)
+_secret = work.is_secret_name
 
-
-def _secret(name: str) -> bool:
-    return name.lower().replace("_", "").replace("-", "") in _SECRET_NAMES
+#: calls that turn a whole object into a dict: `user.model_dump()`, `vars(user)`, ...
+_DUMP_METHODS = frozenset({"model_dump", "dict", "to_dict", "as_dict", "_asdict"})
+_DUMP_FUNCTIONS = frozenset({"builtins.vars", "dataclasses.asdict", "fastapi.encoders.jsonable_encoder", "pydantic_core.to_jsonable_python"})
 
 
 class PasswordInJwt(Rule):
@@ -36,7 +32,10 @@ class PasswordInJwt(Rule):
     (`user.hashed_password`), in the claims given to `jwt.encode` (PyJWT, python-jose, authlib,
     joserfc): a dict literal, or one built in the function (`payload["password"] = ...`,
     `payload.update(...)`, `data.copy()`), and in the argument of a project helper whose body
-    encodes it (`create_access_token(data={...})`, also in another module).
+    encodes it (`create_access_token(data={...})`, also in another module). A whole object copied
+    into the claims counts too (`user.model_dump()`, `user.dict()`, `user.__dict__`,
+    `vars(user)`, `jsonable_encoder(user)`) when its class (an ORM or pydantic model, own or
+    inherited fields) has a password or secret field, unless `include=`/`exclude=` picks fields.
 
     ## Example
     ```python
@@ -75,7 +74,7 @@ class PasswordInJwt(Rule):
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
         #: per function: dict name -> (node, what) for secret entries added after creation
-        self._frames: list[dict[str, list[tuple[cst.CSTNode, str]]]] = []
+        self._frames: list[dict[str, list[tuple[cst.CSTNode, str, Cond]]]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._frames.append({})
@@ -94,7 +93,7 @@ class PasswordInJwt(Rule):
                 if isinstance(key, cst.Index) and isinstance(key.value, cst.SimpleString):
                     text = key.value.evaluated_value
                     if isinstance(text, str) and _secret(text):
-                        self._frames[-1].setdefault(item.value.value, []).append((item, f"`{text}`"))
+                        self._frames[-1].setdefault(item.value.value, []).append((item, f"`{text}`", TRUE))
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.is_test:
@@ -103,8 +102,8 @@ class PasswordInJwt(Rule):
         func = node.func
         # `payload.update({"password": ...})`
         if self._frames and isinstance(func, cst.Attribute) and func.attr.value == "update" and isinstance(func.value, cst.Name) and node.args:
-            for where, what in self._secrets(node.args[0].value, 0):
-                self._frames[-1].setdefault(func.value.value, []).append((where, what))
+            for found in self._secrets(node.args[0].value, 0):
+                self._frames[-1].setdefault(func.value.value, []).append(found)
         target = ref_of(model.callee(node))
         if target in work.JWT_ENCODERS:
             position, keyword = work.JWT_ENCODERS[target]
@@ -123,16 +122,24 @@ class PasswordInJwt(Rule):
                 where: object = arg.keyword.value if arg.keyword is not None else position
                 self._report_first(found, queries.encodes_jwt(callee, where))
 
-    def _report_first(self, found: list[tuple[cst.CSTNode, str]], when: Cond) -> None:
-        if found:
-            node, what = found[0]
-            self.report(node, when=when, what=what)
+    def _report_first(self, found: list[tuple[cst.CSTNode, str, Cond]], when: Cond) -> None:
+        """Report the first secret entry; the ones that depend on the project (a whole object
+        whose class has a password field) are each pending on their own condition."""
+        for node, what, cond in found:
+            self.report(node, when=when & cond, what=what)
+            if cond.is_true:
+                return
 
-    def _secrets(self, expr: cst.BaseExpression, depth: int) -> list[tuple[cst.CSTNode, str]]:
-        """Secret entries of the claims `expr` builds."""
-        out: list[tuple[cst.CSTNode, str]] = []
+    def _secrets(self, expr: cst.BaseExpression, depth: int) -> list[tuple[cst.CSTNode, str, Cond]]:
+        """Secret entries of the claims `expr` builds, each with the condition under which it is
+        one (TRUE for a claim named `password`)."""
+        out: list[tuple[cst.CSTNode, str, Cond]] = []
         if depth > 4:
             return out
+        dumped = self._dumped_object(expr)
+        if dumped is not None:
+            what = f"every field of `{dotted(dumped) or 'the object'}`, whose class has a password or secret field"
+            return [(expr, what, queries.has_secret_field(self.ctx.model.describe(dumped)))]
         if isinstance(expr, cst.Dict):
             for element in expr.elements:
                 if isinstance(element, cst.StarredDictElement):
@@ -140,13 +147,13 @@ class PasswordInJwt(Rule):
                     continue
                 key = element.key
                 if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str) and _secret(key.evaluated_value):
-                    out.append((element, f"`{key.evaluated_value}`"))
+                    out.append((element, f"`{key.evaluated_value}`", TRUE))
                 elif _secret_value(element.value):
-                    out.append((element, f"`{element.value.attr.value}`"))  # type: ignore[attr-defined]
+                    out.append((element, f"`{element.value.attr.value}`", TRUE))  # type: ignore[attr-defined]
         elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
             for arg in expr.args:
                 if arg.keyword is not None and _secret(arg.keyword.value):
-                    out.append((arg, f"`{arg.keyword.value}`"))
+                    out.append((arg, f"`{arg.keyword.value}`", TRUE))
                 elif arg.keyword is None:
                     out += self._secrets(arg.value, depth + 1)
         elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "copy":
@@ -158,6 +165,21 @@ class PasswordInJwt(Rule):
                 if isinstance(value, cst.BaseExpression):
                     out += self._secrets(value, depth + 1)
         return out
+
+
+    def _dumped_object(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """The object whose every field `expr` copies into a dict: `user.model_dump()`,
+        `user.dict()`, `user.__dict__`, `vars(user)`, `jsonable_encoder(user)`; not when fields
+        are picked or left out (`include=`, `exclude=`)."""
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "__dict__":
+            return expr.value
+        if not isinstance(expr, cst.Call) or any(a.keyword is not None and a.keyword.value in ("include", "exclude") for a in expr.args):
+            return None
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _DUMP_METHODS and not expr.args:
+            return expr.func.value
+        if expr.args and ref_of(self.ctx.model.callee(expr)) in _DUMP_FUNCTIONS:
+            return expr.args[0].value
+        return None
 
 
 def _secret_value(value: cst.BaseExpression) -> bool:
