@@ -128,7 +128,7 @@ class LongLivedAccessToken(Rule):
 _LIFETIME_WORDS = ("expire", "expiry", "expiration", "lifetime", "ttl", "max_age")
 _UNITS = ("seconds", "secs", "sec", "s", "minutes", "mins", "min", "m", "hours", "hrs", "hr", "h", "days", "d")
 _PLAIN_TOKEN_WORDS = frozenset(
-    {"token", "tokens", "jwt", "auth", "bearer", "default", "expire", "expires", "expiry", "expiration", "lifetime", "ttl", "max", "age", "delta", "time", "in", *_UNITS}
+    {"token", "tokens", "jwt", "auth", "bearer", "default", "expire", "expires", "expiry", "expiration", "lifetime", "ttl", "delta", "time", "in", *_UNITS}
 )
 
 
