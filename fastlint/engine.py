@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import posixpath
 import re
 import tokenize
 import traceback
@@ -368,6 +369,10 @@ def lint_source(
     summary = model.summary
     summary["app_code"] = ctx.is_application_code
     summary["path"] = job.display_path
+    if "alembic" in summary:
+        summary["alembic"]["dir"] = posixpath.dirname(job.relpath)
+        lowered = text.lower()
+        summary["alembic"]["dialects"] = [name for name in DIALECT_NAMES if name in lowered]
     _class_lines(summary, text)
     _function_lines(summary, text)
     result.facts = summary
@@ -642,6 +647,11 @@ def materialize_pending(
                 fields[key] = v
         items.append((rules[f.code], Report(node, f.message, f.hint, fields, TRUE)))
     return placed + materialize(text, module, result.path, items, index)
+
+
+#: database names a revision file may mention (`dialect.name == "mysql"`, `postgresql_using=`,
+#: `sqlalchemy.dialects.sqlite`): which databases its history is written for
+DIALECT_NAMES = ("postgres", "mysql", "mariadb", "sqlite", "mssql", "oracle")
 
 
 def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3) -> FileResult:

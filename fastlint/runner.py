@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pathspec
@@ -93,6 +93,33 @@ def lint_jobs(jobs: Sequence[FileJob], plan: Plan, workers: int) -> tuple[list[t
     return results, []
 
 
+def covers_project(paths: Sequence[str], root: str, cwd: str) -> bool:
+    """The run reads the whole project: a path given is the project root or above it."""
+    top = Path(os.path.abspath(root))
+    for given in paths:
+        path = Path(os.path.abspath(os.path.join(cwd, given)))
+        if path == top or path in top.parents:
+            return True
+    return False
+
+
+def _history_context(
+    jobs: Sequence[FileJob], results: Sequence[tuple[FileResult, str]], plan: Plan, workers: int, cwd: str
+) -> list[FileResult]:
+    """On a run over some files only (a pre-commit hook's changed files), the other revision
+    files of each Alembic versions folder a given revision sits in: their facts complete the
+    history (heads, missing parents), their findings are not reported."""
+    folders = sorted({os.path.dirname(job.path) for job, (result, _) in zip(jobs, results) if result.facts and "alembic" in result.facts})
+    if not folders:
+        return []
+    settings = plan.settings
+    given = {job.path for job in jobs}
+    found = discover(folders, settings.root, cwd, settings.excludes, settings.respect_gitignore)
+    extra = [job for job in found.jobs if job.path not in given]
+    context, _ = lint_jobs(extra, plan, workers)
+    return [result for result, _ in context]
+
+
 def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
     started = time.perf_counter()
     settings = plan.settings
@@ -102,7 +129,9 @@ def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
     outcome.errors.extend(errors)
     linted = time.perf_counter()
 
-    index = ProjectIndex([r.facts for r, _ in file_results if r.facts is not None], call_depth=settings.call_depth)
+    context = [] if covers_project(paths, settings.root, cwd) else _history_context(found.jobs, file_results, plan, workers, cwd)
+    facts = [r.facts for r, _ in file_results if r.facts is not None] + [r.facts for r in context if r.facts is not None]
+    index = ProjectIndex(facts, call_depth=settings.call_depth)
     ignores = _PerFileIgnores(settings.per_file_ignores)
     diagnostics: list[Diagnostic] = []
     pending = 0

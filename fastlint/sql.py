@@ -23,6 +23,7 @@ from typing import Any
 import libcst as cst
 
 from fastlint.analysis.model import ModuleModel, ref_of
+from fastlint.analysis.names import dotted
 
 #: Longer texts are not parsed: a bound on the work any one string can cost.
 MAX_SQL_CHARS = 100_000
@@ -60,6 +61,8 @@ SINK_METHODS = frozenset(
         "raw",
     }
 )
+#: Methods that run a `text()` clause passed to them: the sinks, SQLModel's `exec`, the ORM's `scalars`.
+RUNNING_METHODS = SINK_METHODS | {"exec", "scalars", "scalar"}
 SQL_KEYWORDS = ("sql", "query", "statement", "operation", "stmt")
 #: Text a file must contain to have a SQL sink at all (rules' pre-check; case-insensitive).
 SQL_SINK_TOKENS = ("text", "read_sql", *sorted(SINK_METHODS))
@@ -90,6 +93,12 @@ class Piece:
     ref: str | None = None
     #: the value is a parameter of the enclosing function (it may come from a request)
     param: bool = False
+
+
+def with_sources(text: str, pieces: list[Piece]) -> str:
+    """`text` with each placeholder shown as the expression it stands for: `{table}`, `{...}`."""
+    sources = {p.name: dotted(p.node) if isinstance(p.node, (cst.Name, cst.Attribute)) else None for p in pieces}
+    return _PLACEHOLDER_RE.sub(lambda m: "{" + (sources.get(m.group(0)) or "...") + "}", text)
 
 
 @dataclass
@@ -429,6 +438,29 @@ class SqlSites:
             variants.append(Variant(sql, list(statements or ())))
         return SqlSite(call, sink, variants) if variants else None
 
+    def executed(self, call: cst.Call) -> list[Variant]:
+        """The SQL a method call runs (`session.execute(...)`, `session.exec(...)`,
+        `cursor.execute(...)`, `conn.exec_driver_sql(...)`): its string argument, or a `text()`
+        clause passed directly, through a method chain (`text(...).bindparams(...)`) or through a
+        name bound to one. A `text()` clause that is only built is not run."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in RUNNING_METHODS:
+            return []
+        own = self.site(call)
+        if own is not None:
+            return own.variants
+        argument = _sql_argument(call)
+        candidates = self.model.values_of(argument.value)[-4:] if isinstance(argument, cst.Name) else [argument]
+        out: list[Variant] = []
+        for candidate in candidates:
+            while isinstance(candidate, cst.Call) and isinstance(candidate.func, cst.Attribute) and isinstance(candidate.func.value, cst.Call):
+                candidate = candidate.func.value
+            if isinstance(candidate, cst.Call):
+                site = self.site(candidate)
+                if site is not None and site.sink == "text":
+                    out += site.variants
+        return out
+
     def _texts(self, argument: cst.BaseExpression) -> list[SqlText]:
         out = []
         builder = _Builder(self.model)
@@ -721,6 +753,65 @@ def statement_kinds(statements: list[Any]) -> list[str]:
         else:
             kinds.append("other")
     return kinds
+
+
+_SCHEMA_OBJECTS = frozenset({"TABLE", "INDEX"})
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """One `CREATE`, `ALTER` or `DROP` of a table or an index."""
+
+    label: str  # "CREATE TABLE", "ALTER TABLE", "DROP INDEX"
+    #: the object changed (`ON t` for an unnamed index), then the table an index is on, as
+    #: written (placeholders included)
+    names: tuple[str, ...]
+    #: a table for data rather than the schema: temporary (`CREATE TEMP TABLE`, T-SQL `#t`,
+    #: `DROP TEMPORARY TABLE`) or filled from a query (`CREATE TABLE t AS SELECT ...`)
+    transient: bool = False
+
+
+def schema_changes(statements: list[Any]) -> list[SchemaChange]:
+    """The `CREATE`, `ALTER` and `DROP` statements of a `TABLE` or an `INDEX` among `statements`
+    (columns change through `ALTER TABLE`); a `DROP` of several tables gives one change each.
+    Views, schemas, extensions, functions and `TRUNCATE` are not changes of tables or indexes."""
+    from sqlglot import exp
+
+    out: list[SchemaChange] = []
+    for statement in statements:
+        if not isinstance(statement, (exp.Create, exp.Alter, exp.Drop)):
+            continue
+        kind = str(statement.args.get("kind") or "").upper()
+        if kind not in _SCHEMA_OBJECTS:
+            continue
+        label = f"{type(statement).__name__.upper()} {kind}"
+        if isinstance(statement, exp.Drop):
+            for table in statement.args.get("tables") or [statement.this]:
+                if isinstance(table, exp.Table):
+                    transient = bool(statement.args.get("temporary")) or _temporary_name(table)
+                    out.append(SchemaChange(label, (table.sql(),), transient))
+            continue
+        target = statement.this.this if isinstance(statement.this, exp.Schema) else statement.this
+        if isinstance(statement, exp.Alter):
+            if isinstance(target, exp.Table):
+                out.append(SchemaChange(label, (target.sql(),)))
+        elif isinstance(target, exp.Index):
+            table = target.args.get("table")
+            on = table.sql() if table is not None else ""
+            out.append(SchemaChange(label, (target.name or f"ON {on}", on)))
+        elif isinstance(target, exp.Table):
+            transient = (
+                statement.args.get("expression") is not None
+                or statement.find(exp.TemporaryProperty) is not None
+                or _temporary_name(target)
+            )
+            out.append(SchemaChange(label, (target.sql(),), transient))
+    return out
+
+
+def _temporary_name(table: Any) -> bool:
+    """T-SQL's `#t`: a temporary table by its name."""
+    return table.this is not None and bool(table.this.args.get("temporary"))
 
 
 # -- dialects ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from fastlint.analysis.model import ModuleModel
 from fastlint.rule import NodeText
 
 if TYPE_CHECKING:
+    from fastlint.analysis.alembic import Revision
     from fastlint.sql import SqlSites
 
 
@@ -26,6 +28,16 @@ class FileContext:
     module: cst.Module
     model: ModuleModel
     settings: Any = None
+
+    @cached_property
+    def revision(self) -> Revision | None:
+        """The Alembic revision the file declares (None for any other file)."""
+        return getattr(self.model, "revision", None)
+
+    @cached_property
+    def history_folder(self) -> str:
+        """The key of the file's Alembic history in the project index: its folder."""
+        return posixpath.dirname(self.relpath)
 
     @cached_property
     def is_test(self) -> bool:

@@ -44,7 +44,11 @@ class ProjectIndex:
         self.function_module: dict[str, str] = {}
         self.module_functions: dict[str, list[str]] = {}
         self.class_module: dict[str, str] = {}
+        #: the facts of every Alembic revision file (see `fastlint.analysis.alembic`)
+        self.revisions: list[Mapping[str, Any]] = []
         for summary in summaries:
+            if "alembic" in summary:
+                self.revisions.append(summary["alembic"])
             name = summary["module"]
             if name in self.modules:
                 continue
@@ -60,6 +64,7 @@ class ProjectIndex:
                 self.classes.setdefault(qual, facts)
                 self.class_module.setdefault(qual, name)
         self._memo: dict[str, Result] = {}
+        self._histories: dict[str, MigrationHistory] | None = None
         self._active: set[str] = set()
         self._split_memo: dict[str, tuple[str, list[str]] | None] = {}
         self._routes: dict[str, tuple[bool | None, bool]] = {}
@@ -780,6 +785,17 @@ class ProjectIndex:
             self._module_callers[module] = found
         return found
 
+    def is_serialized_by_callers(self, fn: str, _depth: int = 0) -> bool:
+        """Every caller of `fn` in its module holds a lock when it calls (it takes one, or is
+        itself only called under one): `fn` never runs beside itself."""
+        module = self.function_module.get(fn)
+        if module is None or _depth > 2:
+            return False
+        callers = [c for c in self._callers_in_module(module).get(fn, ()) if c != fn]
+        return bool(callers) and all(
+            self.functions[c].get("locks") or self.is_serialized_by_callers(c, _depth + 1) for c in callers
+        )
+
     def is_called_by_route_in_module(self, fn: str) -> bool | None:
         module = self.function_module.get(fn)
         if module is None:
@@ -839,6 +855,40 @@ class ProjectIndex:
         if not found and self.partial and not self._class_chain(entity):
             return None
         return found
+
+    # -- Alembic ---------------------------------------------------------------------------------
+    def history(self, folder: str) -> MigrationHistory | None:
+        """The migration history a versions folder belongs to. Folders whose revisions name
+        each other's ids (several `version_locations` of one `script_location`) share one."""
+        if self._histories is None:
+            self._histories = {}
+            by_folder: dict[str, list[Mapping[str, Any]]] = {}
+            for facts in self.revisions:
+                by_folder.setdefault(facts["dir"], []).append(facts)
+            ids = {key: {f["revision"] for f in group} for key, group in by_folder.items()}
+            parent = {key: key for key in by_folder}
+
+            def find(item: str) -> str:
+                while parent[item] != item:
+                    parent[item] = parent[parent[item]]
+                    item = parent[item]
+                return item
+
+            for key, group in by_folder.items():
+                for facts in group:
+                    for named in (*facts["down"], *facts["depends"]):
+                        if named in ids[key]:
+                            continue
+                        for other, other_ids in ids.items():
+                            if named in other_ids:
+                                parent[find(other)] = find(key)
+            merged: dict[str, list[Mapping[str, Any]]] = {}
+            for key, group in by_folder.items():
+                merged.setdefault(find(key), []).extend(group)
+            histories = {key: MigrationHistory(group) for key, group in merged.items()}
+            for key in by_folder:
+                self._histories[key] = histories[find(key)]
+        return self._histories.get(folder)
 
     def secret_field_of(self, desc: Desc) -> bool | None:
         """`desc` is an instance of a project class with a password/secret field."""
@@ -1120,6 +1170,12 @@ class ProjectIndex:
                 if kind in kinds:
                     return label
             return labels[0][1] if labels else None
+        if query == "alembic_heads":
+            history = self.history(args[0])
+            if history is None:
+                return None
+            heads = sorted(h for h in history.extra_heads() if h != args[1])
+            return ", ".join(f"`{h}`" for h in heads[:5]) + (" ..." if len(heads) > 5 else "")
         if query == "loop_chain_text":
             chain = self.loop_chain(args[0])
             return f"on the event loop, reached from {chain}" if chain else None
@@ -1179,8 +1235,39 @@ class ProjectIndex:
             if not functions:
                 return None if unknown and self.partial else False
             return any(self._encodes(fn, atom[2], atom[1]) for fn in functions)
+        if head == "alembic_without_postgres":
+            history = self.history(atom[1])
+            if history is None:
+                return None if self.partial else False
+            mentioned = {d for facts in history.revisions for d in facts.get("dialects", ())}
+            if "postgres" in mentioned:
+                return False
+            # the files a partial index lacks may name PostgreSQL, or another database
+            return None if self.partial else bool(mentioned)
+        if head in ("alembic_extra_head", "alembic_missing", "alembic_duplicate", "alembic_in_cycle"):
+            history = self.history(atom[1])
+            if history is None:
+                return None if self.partial else False
+            if head == "alembic_extra_head":
+                # any file a partial run did not read may add or merge a head
+                return None if self.partial else atom[2] in history.extra_heads()
+            if head == "alembic_missing":
+                found = history.is_missing(atom[2])
+            elif head == "alembic_duplicate":
+                return True if atom[2] in history.duplicates() else (None if self.partial else False)
+            else:
+                return True if atom[2] in history.cycle_members() else (None if self.partial else False)
+            # an id missing from the files a partial run read may be in another one
+            return None if self.partial and found else found
         if head == "secret_field_of":
             return self.secret_field_of(atom[1])
+        if head == "serialized_by_callers":
+            return self.is_serialized_by_callers(atom[1])
+        if head == "versioned_entity_of":
+            entity, unknown = self.entity_of(atom[1])
+            if entity is None:
+                return None if unknown else False
+            return any(self.classes[cls].get("versioned") for cls in self._class_chain(entity))
         if head == "constant_is_secret_literal":
             found = self.literal_strings(atom[1])
             if found is None:
@@ -1268,3 +1355,83 @@ def _instances(kinds: Kinds) -> Kinds:
 
 def _types(kinds: Kinds) -> Kinds:
     return frozenset(k for k in kinds if k.startswith(("T:", "PC:")))
+
+
+class MigrationHistory:
+    """One Alembic history: its revisions (ids, the ids they follow, branch labels)."""
+
+    def __init__(self, revisions: Sequence[Mapping[str, Any]]) -> None:
+        self.revisions = revisions
+        self.by_id: dict[str, list[Mapping[str, Any]]] = {}
+        for facts in revisions:
+            self.by_id.setdefault(facts["revision"], []).append(facts)
+        self.labels = {label for facts in revisions for label in facts["labels"]}
+        self._heads: set[str] | None = None
+        self._cycle: set[str] | None = None
+
+    def is_missing(self, named: str) -> bool:
+        """`named` (a `down_revision` or `depends_on` entry) is no revision or branch label here."""
+        return named not in self.by_id and named not in self.labels
+
+    def duplicates(self) -> set[str]:
+        return {rev for rev, group in self.by_id.items() if len(group) > 1}
+
+    def _parents(self, rev: str) -> list[str]:
+        return [d for facts in self.by_id.get(rev, ()) for d in facts["down"] if d in self.by_id]
+
+    def cycle_members(self) -> set[str]:
+        """Revisions on a cycle of `down_revision` links (iterative colouring DFS)."""
+        if self._cycle is None:
+            colour: dict[str, int] = {}
+            on_cycle: set[str] = set()
+            for start in self.by_id:
+                if start in colour:
+                    continue
+                path: list[str] = []
+                stack: list[tuple[str, int]] = [(start, 0)]
+                while stack:
+                    node, i = stack.pop()
+                    if i == 0:
+                        colour[node] = 1
+                        path.append(node)
+                    parents = self._parents(node)
+                    if i < len(parents):
+                        stack.append((node, i + 1))
+                        nxt = parents[i]
+                        if colour.get(nxt) == 1:
+                            on_cycle.update(path[path.index(nxt):])
+                        elif nxt not in colour:
+                            stack.append((nxt, 0))
+                    else:
+                        colour[node] = 2
+                        path.pop()
+            self._cycle = on_cycle
+        return self._cycle
+
+    def extra_heads(self) -> set[str]:
+        """Heads that share their branch with another head: `alembic upgrade head` stops on
+        them. Heads whose ancestry carries different branch labels are separate branches on
+        purpose (`alembic upgrade heads`, `upgrade mybranch@head`)."""
+        if self._heads is None:
+            followed = {d for facts in self.revisions for d in facts["down"]}
+            heads = sorted(rev for rev in self.by_id if rev not in followed)
+            branches: dict[frozenset[str], list[str]] = {}
+            for head in heads:
+                branches.setdefault(self._branch_labels(head), []).append(head)
+            self._heads = {h for group in branches.values() if len(group) > 1 for h in group}
+        return self._heads
+
+    def _branch_labels(self, head: str) -> frozenset[str]:
+        """The branch labels on `head` and its ancestors."""
+        labels: set[str] = set()
+        seen: set[str] = set()
+        stack = [head]
+        while stack:
+            rev = stack.pop()
+            if rev in seen:
+                continue
+            seen.add(rev)
+            for facts in self.by_id.get(rev, ()):
+                labels.update(facts["labels"])
+            stack.extend(self._parents(rev))
+        return frozenset(labels)

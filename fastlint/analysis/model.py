@@ -29,6 +29,7 @@ from typing import Any
 import libcst as cst
 
 from fastlint.analysis import known, work
+from fastlint.analysis.alembic import revision_of
 from fastlint.analysis.chains import calls_in, returned_values
 from fastlint.analysis.names import ModuleNames, dotted, import_bindings
 from fastlint.analysis.patterns import LazyInit
@@ -385,6 +386,10 @@ class ModuleModel:
     # -- scopes --------------------------------------------------------------------------------
     def _enter_module(self, node: cst.Module) -> None:
         self.scopes.append(Scope("module", self.module_name, node))
+        #: the Alembic revision the module declares, if it is a revision file
+        self.revision = revision_of(node)
+        if self.revision is not None:
+            self.summary["alembic"] = self.revision.facts()
 
     def _pop(self, node: cst.CSTNode) -> None:
         self.scopes.pop()
@@ -421,6 +426,12 @@ class ModuleModel:
         if name == "__table_args__" and value is not None:
             facts["indexes"] = _table_arg_indexes(value)
             facts["unique"] = _table_arg_indexes(value, unique_only=True)
+            return
+        if name == "__mapper_args__" and isinstance(value, cst.Dict):
+            # `{"version_id_col": version}`: optimistic locking, stale writes raise StaleDataError
+            for element in value.elements:
+                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString) and element.key.evaluated_value == "version_id_col":
+                    facts["versioned"] = True
             return
         kind = None
         call = value if isinstance(value, cst.Call) else None
@@ -609,6 +620,9 @@ class ModuleModel:
             self._bind_target(node.target, None)
 
     def _enter_with(self, node: cst.With) -> None:
+        facts = self._function_facts()
+        if facts is not None and any(_takes_lock(item.item) for item in node.items):
+            facts["locks"] = True  # `async with lock:`, `with redis.lock(key):`
         for item in node.items:
             if item.asname is not None:
                 inner = self.describe(item.item)
@@ -786,6 +800,10 @@ class ModuleModel:
 
     def _enter_call(self, node: cst.Call) -> None:
         func = self._callees[id(node)] = self.describe(node.func)
+        if _takes_lock(node.func):
+            facts = self._function_facts()
+            if facts is not None:
+                facts["locks"] = True  # `await acquire_lock(key)`, `pg_advisory_xact_lock`
         target = ref_of(func)
         if node.args and (target in work.OFFLOAD_FUNCTIONS or (isinstance(node.func, cst.Attribute) and node.func.attr.value in work.OFFLOAD_METHODS)):
             # arguments are evaluated here; only a lambda's body runs in the other thread
@@ -1166,6 +1184,16 @@ def _guarded_by_raise(node: cst.If, params: set[str]) -> str | None:
         isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, cst.Raise) for s in stmt.body) for stmt in body
     )
     return name if raises else None
+
+
+def _takes_lock(expr: cst.BaseExpression) -> bool:
+    """`lock`, `self._lock`, `acquire_session_lock(...)`, `redis.lock(...)`,
+    `pg_advisory_xact_lock`: an expression that names a lock being taken."""
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    name = (dotted(expr) or "").lower() if isinstance(expr, (cst.Name, cst.Attribute)) else ""
+    last = name.rsplit(".", 1)[-1]
+    return "advisory" in last or (last.endswith("lock") and not last.endswith("unlock"))
 
 
 def _is_string(node: cst.BaseExpression, value: str) -> bool:

@@ -231,3 +231,43 @@ def encodes_jwt(callee: Desc, where: object) -> Cond:
     """The argument at `where` (a position or a keyword) of a call of the project function
     `callee` becomes the claims of a JWT (`create_access_token(data=...)`)."""
     return FALSE if callee is None else Cond.atom("encodes_jwt", callee, where)
+
+
+def is_alembic_extra_head(folder: str, revision: str) -> Cond:
+    """`revision` is a head of the history of versions folder `folder`, and another head shares
+    its branch."""
+    return Cond.atom("alembic_extra_head", folder, revision)
+
+
+def is_alembic_missing(folder: str, named: str) -> Cond:
+    """`named` (a `down_revision`/`depends_on` entry) is no revision or branch label of the
+    history of `folder`."""
+    return Cond.atom("alembic_missing", folder, named)
+
+
+def is_alembic_duplicate(folder: str, revision: str) -> Cond:
+    """Two revision files of the history of `folder` declare `revision`."""
+    return Cond.atom("alembic_duplicate", folder, revision)
+
+
+def is_alembic_in_cycle(folder: str, revision: str) -> Cond:
+    """`revision` lies on a cycle of `down_revision` links."""
+    return Cond.atom("alembic_in_cycle", folder, revision)
+
+
+def is_versioned_entity_of(desc: Desc) -> Cond:
+    """`desc` belongs to a mapped class with a version counter (`__mapper_args__ =
+    {"version_id_col": ...}`): SQLAlchemy's optimistic locking."""
+    return FALSE if desc is None else Cond.atom("versioned_entity_of", desc)
+
+
+def is_serialized_by_callers(function: str) -> Cond:
+    """Every caller of `function` in its module holds a lock (an advisory lock, an
+    `asyncio.Lock`, a `...lock()` helper) when it calls it."""
+    return Cond.atom("serialized_by_callers", function)
+
+
+def is_alembic_history_without_postgres(folder: str) -> Cond:
+    """The revisions of `folder`'s history name other databases (MySQL, SQLite, ...) and never
+    PostgreSQL: a project that does not run on it."""
+    return Cond.atom("alembic_without_postgres", folder)

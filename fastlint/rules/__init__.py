@@ -8,7 +8,13 @@ from fastlint.rules.async_work.blocking_call_in_async_route import BlockingCallI
 from fastlint.rules.async_work.cpu_heavy_in_route import CpuHeavyInRoute
 from fastlint.rules.async_work.heavy_background_task import HeavyBackgroundTask
 from fastlint.rules.async_work.long_task_in_request import LongTaskInRequest
+from fastlint.rules.concurrency.lost_update_race import LostUpdateRace
 from fastlint.rules.meta import InternalError, SyntaxError_
+from fastlint.rules.migrations.alembic_multiple_heads import AlembicMultipleHeads
+from fastlint.rules.migrations.broken_migration_chain import BrokenMigrationChain
+from fastlint.rules.migrations.ddl_at_runtime import DdlAtRuntime
+from fastlint.rules.migrations.empty_downgrade import EmptyDowngrade
+from fastlint.rules.migrations.non_concurrent_index import NonConcurrentIndex
 from fastlint.rules.security.cors_wildcard_credentials import CorsWildcardCredentials
 from fastlint.rules.security.debug_in_production import DebugInProduction
 from fastlint.rules.security.hardcoded_secret import HardcodedSecret
@@ -66,4 +72,10 @@ ALL_RULES: tuple[type[RuleInfo], ...] = (
     DebugInProduction,
     UnvalidatedInput,
     PlaintextPassword,
+    LostUpdateRace,
+    AlembicMultipleHeads,
+    EmptyDowngrade,
+    BrokenMigrationChain,
+    NonConcurrentIndex,
+    DdlAtRuntime,
 )

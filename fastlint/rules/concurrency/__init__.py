@@ -1,0 +1,1 @@
+"""Concurrency: races between requests that touch the same rows."""

@@ -1,0 +1,1 @@
+"""Transactions and migrations: Alembic histories, schema changes at runtime."""
