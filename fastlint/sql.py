@@ -22,6 +22,7 @@ from typing import Any
 
 import libcst as cst
 
+from fastlint.analysis.groups import DisjointSets
 from fastlint.analysis.model import ModuleModel, ref_of
 from fastlint.analysis.names import dotted
 
@@ -603,30 +604,19 @@ def cartesian_joins(statement: Any) -> list[tuple[str, str]]:
         names = [_alias(from_.this)] + [_alias(j.this) for j in joins]
         if "" in names:
             continue
-        parent = {n: n for n in names}
-
-        def find(n: str) -> str:
-            while parent[n] != n:
-                parent[n] = parent[parent[n]]
-                n = parent[n]
-            return n
-
-        def union(a: str, b: str) -> None:
-            if a in parent and b in parent:
-                parent[find(a)] = find(b)
-
+        groups = DisjointSets(names)
         for i, join in enumerate(joins):
             if join not in loose:
-                union(names[i + 1], names[0])  # ON / USING / CROSS / a correlated function
+                groups.union(names[i + 1], names[0])  # ON / USING / CROSS / a correlated function
         linked, any_link = _linked_pairs(select.args.get("where"))
         if any_link:
             continue
         for a, b in linked:
-            union(a, b)
-        roots = {find(n) for n in names}
+            groups.union(a, b)
+        roots = {groups.find(n) for n in names}
         if len(roots) > 1:
             first = names[0]
-            other = next(n for n in names if find(n) != find(first))
+            other = next(n for n in names if groups.find(n) != groups.find(first))
             out.append((first, other))
     return out
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fastlint.analysis import known, work
+from fastlint.analysis.groups import DisjointSets
 from fastlint.analysis.model import Desc, ref_of
 
 Kinds = frozenset[str]
@@ -866,14 +867,7 @@ class ProjectIndex:
             for facts in self.revisions:
                 by_folder.setdefault(facts["dir"], []).append(facts)
             ids = {key: {f["revision"] for f in group} for key, group in by_folder.items()}
-            parent = {key: key for key in by_folder}
-
-            def find(item: str) -> str:
-                while parent[item] != item:
-                    parent[item] = parent[parent[item]]
-                    item = parent[item]
-                return item
-
+            folders = DisjointSets(by_folder)
             for key, group in by_folder.items():
                 for facts in group:
                     for named in (*facts["down"], *facts["depends"]):
@@ -881,13 +875,13 @@ class ProjectIndex:
                             continue
                         for other, other_ids in ids.items():
                             if named in other_ids:
-                                parent[find(other)] = find(key)
+                                folders.union(other, key)
             merged: dict[str, list[Mapping[str, Any]]] = {}
             for key, group in by_folder.items():
-                merged.setdefault(find(key), []).extend(group)
+                merged.setdefault(folders.find(key), []).extend(group)
             histories = {key: MigrationHistory(group) for key, group in merged.items()}
             for key in by_folder:
-                self._histories[key] = histories[find(key)]
+                self._histories[key] = histories[folders.find(key)]
         return self._histories.get(folder)
 
     def secret_field_of(self, desc: Desc) -> bool | None:
