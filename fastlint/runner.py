@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -115,9 +115,18 @@ def _history_context(
     settings = plan.settings
     given = {job.path for job in jobs}
     found = discover(folders, settings.root, cwd, settings.excludes, settings.respect_gitignore)
-    extra = [job for job in found.jobs if job.path not in given]
-    context, _ = lint_jobs(extra, plan, workers)
+    extra = [job for job in found.jobs if job.path not in given and _mentions(job.path, b"down_revision")]
+    # facts only: no rule runs on these files
+    context, _ = lint_jobs(extra, replace(plan, rules=()), workers)
     return [result for result, _ in context]
+
+
+def _mentions(path: str, token: bytes) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return token in fh.read()
+    except OSError:
+        return False
 
 
 def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
