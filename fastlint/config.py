@@ -60,6 +60,35 @@ KEYS = (
     "options",
 )
 
+#: The documentation of each key: (TOML type, meaning, default as prose or None to show the
+#: `Settings` default). The README's configuration reference is generated from it
+#: (`python -m fastlint.docs`); a test checks that every key has an entry.
+KEY_DOCS: dict[str, tuple[str, str, str | None]] = {
+    "select": (
+        "list of codes",
+        "The rules to run, as codes or prefixes (`FL1`, `FL201`, `ALL`); replaces the default selection",
+        "the rules that are on by default",
+    ),
+    "extend-select": ("list of codes", "Rules to run in addition, e.g. rules that are off by default", None),
+    "ignore": ("list of codes", "Rules not to run. Within one layer the most specific selector wins, and `ignore` wins a tie", None),
+    "exclude": (
+        "list of patterns",
+        "Paths not linted (gitignore-style, relative to the configuration's directory); replaces the default excludes",
+        None,
+    ),
+    "extend-exclude": ("list of patterns", "Paths not linted, in addition to `exclude`", None),
+    "per-file-ignores": ("table of pattern = list of codes", "Codes ignored in the files a pattern matches", None),
+    "sql-dialect": (
+        "string",
+        "The sqlglot dialect that SQL in strings is parsed in (`postgres`, `mysql`, `sqlite`, `tsql`...)",
+        "sqlglot's generic dialect",
+    ),
+    "jobs": ("integer", "Worker processes; 0 means one per CPU (`--jobs` overrides it)", "one per CPU"),
+    "call-depth": ("integer, 0 to 10", "How many calls deep the cross-module rules follow helpers from routes", None),
+    "respect-gitignore": ("boolean", "Honour the `.gitignore` files of the linted directories", None),
+    "options": ("table per rule code", "Rule options: `[tool.fastlint.options.FL402]` (see the table below)", "none"),
+}
+
 
 class ConfigError(Exception):
     """A configuration or usage error: printed as one line, exit code 2."""

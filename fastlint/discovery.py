@@ -4,7 +4,8 @@
 - ``.gitignore`` files in the walked directories are honoured (gitignore semantics, via pathspec).
 - The default excludes (`.git`, `.venv`, `node_modules`, ...) and ``exclude``/``extend-exclude``
   (gitignore-style patterns relative to the project root) apply to walked paths.
-- A file named on the command line is always linted.
+- A file named on the command line is always linted, unless `force_exclude` is set (a pre-commit
+  hook passes every staged file, excluded ones too): the excludes then apply to it as well.
 - Symbolic links to directories are followed once: a loop is never walked twice.
 """
 
@@ -161,6 +162,18 @@ class _Walker:
             for sub in reversed(subdirs):
                 stack.append((sub, ignores))
 
+    def excluded_file(self, path: Path) -> bool:
+        """`force_exclude`: whether a file named explicitly sits in an excluded place (by name
+        anywhere in its path below the root, or by an exclude pattern on it or a parent)."""
+        rel = self._relative_to_root(path)
+        if rel is None:
+            return False
+        parts = rel.split("/")
+        if any(part in self.excluded_names for part in parts):
+            return True
+        prefixes = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
+        return any(self.exclude_spec.match_file(p) for p in (*prefixes, rel))
+
     @staticmethod
     def _gitignored(path: Path, is_dir: bool, ignores: list[tuple[Path, pathspec.PathSpec]]) -> bool:
         for base, spec in ignores:
@@ -170,7 +183,9 @@ class _Walker:
         return False
 
 
-def discover(paths: Sequence[str], root: str, cwd: str, excludes: Sequence[str], respect_gitignore: bool = True) -> Discovery:
+def discover(
+    paths: Sequence[str], root: str, cwd: str, excludes: Sequence[str], respect_gitignore: bool = True, *, force_exclude: bool = False
+) -> Discovery:
     walker = _Walker(Path(os.path.abspath(root)), Path(os.path.abspath(cwd)), excludes, respect_gitignore)
     for given in paths:
         path = Path(cwd) / given  # relative paths are relative to `cwd`
@@ -181,7 +196,17 @@ def discover(paths: Sequence[str], root: str, cwd: str, excludes: Sequence[str],
             continue
         if stat.S_ISDIR(mode):
             walker.walk(Path(os.path.abspath(path)))
+        elif force_exclude and walker.excluded_file(Path(os.path.abspath(path))):
+            continue
         else:
             walker.add_file(path)  # named explicitly: always linted
     walker.jobs.sort(key=lambda j: j.display_path)
     return Discovery(walker.jobs, walker.errors)
+
+
+def file_job(path: str, root: str, cwd: str) -> FileJob:
+    """The job for one file, named as a run would name it (its module name from its package
+    chain on disk); the file need not exist (source linted from memory)."""
+    walker = _Walker(Path(os.path.abspath(root)), Path(os.path.abspath(cwd)), (), False)
+    walker.add_file(Path(cwd) / path)
+    return walker.jobs[0]

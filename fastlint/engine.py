@@ -26,10 +26,10 @@ from fastlint.analysis.context import FileContext
 from fastlint.analysis.index import ProjectIndex
 from fastlint.analysis.model import ModuleModel
 from fastlint.conditions import TRUE, Expr, simplify
-from fastlint.diagnostics import Diagnostic, Location, Severity
+from fastlint.diagnostics import Diagnostic, Fix, Location, Severity
 from fastlint.positions import positions_of
 from fastlint.rule import Lookup, NodeText, Report, Rule
-from fastlint.suppression import parse_suppressions
+from fastlint.suppression import Silenced, Suppressions, might_have_directives, parse_suppressions
 
 PARSE_ERROR = ("FL001", "syntax-error")
 INTERNAL_ERROR = ("FL003", "internal-error")
@@ -226,6 +226,13 @@ class FileResult:
     #: where to re-read the file to place confirmed pending findings, and its content digest
     source_path: str | None = None
     digest: str | None = None
+    #: the findings `# noqa` / `# fastlint: ignore` directives silenced (FL002 compares them)
+    silenced: list[Silenced] = field(default_factory=list)
+    #: the file's directives, read only when FL002 runs (`lint_file(..., directives=True)`)
+    suppressions: Suppressions | None = None
+    #: the source itself, for text linted from memory (the Python API): pending findings are placed
+    #: from it instead of re-reading `source_path`
+    source_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +248,8 @@ class FileJob:
     relpath: str  # relative to the project root, forward slashes
     module_name: str
     is_package: bool
+    #: the text to lint instead of the file's content (a fix round's text, not yet written)
+    source: str | None = None
 
 
 class SourceError(Exception):
@@ -331,8 +340,10 @@ def lint_source(
     rules: Sequence[RuleSetup],
     settings: Any = None,
     call_depth: int = 3,
+    directives: bool = False,
 ) -> FileResult:
-    """Lint already-decoded source text."""
+    """Lint already-decoded source text. With `directives`, the file's suppression directives are
+    kept in the result (FL002 reports those that silence nothing)."""
     result = FileResult(path=job.display_path)
     try:
         module = parse_source(text)
@@ -340,6 +351,8 @@ def lint_source(
         result.parsed = False
         result.diagnostics.append(source_error_diagnostic(job.display_path, error))
         return result
+    if directives and might_have_directives(text):
+        result.suppressions = parse_suppressions(text)
 
     model = ModuleModel(module, job.module_name, job.is_package)
     ctx = FileContext(path=job.display_path, relpath=job.relpath, source=text, module=module, model=model, settings=settings)
@@ -407,7 +420,7 @@ def lint_source(
     reports = [r for r in reports if instances.index(r[0]) not in failed]
     definite = [(rule, report) for rule, report, residual in reports if residual[0] == "T"]
     if definite:
-        result.diagnostics.extend(materialize(text, module, job.display_path, definite, local))
+        result.diagnostics.extend(materialize(text, module, job.display_path, definite, local, result.silenced))
     waiting = [(rule, report, residual) for rule, report, residual in reports if residual[0] != "T"]
     if waiting:
         result.pending = _pending(order, waiting)
@@ -416,10 +429,12 @@ def lint_source(
             for rule, report, residual in waiting:
                 if id(report.node) in walked:
                     continue
-                for diagnostic in materialize(text, module, job.display_path, [(rule, report)], local):
+                for diagnostic in materialize(text, module, job.display_path, [(rule, report)], local, result.silenced):
                     result.pending.append(PendingFinding(rule.code, -1, report.message, report.hint, (), residual, diagnostic))
         result.source_path = job.path
         result.digest = _digest(text)
+        if job.source is not None:
+            result.source_text = text
     return result
 
 
@@ -501,10 +516,16 @@ def _node_text(text: str, starts: list[int], span: tuple[tuple[int, int], tuple[
 
 
 def materialize(
-    text: str, module: cst.Module, path: str, items: Sequence[tuple[Any, Report]], index: ProjectIndex | None = None
+    text: str,
+    module: cst.Module,
+    path: str,
+    items: Sequence[tuple[Any, Report]],
+    index: ProjectIndex | None = None,
+    silenced: list[Silenced] | None = None,
 ) -> list[Diagnostic]:
     """Diagnostics for reports whose condition holds: positions of the reported nodes (and of the
-    nodes quoted in messages), message text, and `# noqa` suppressions."""
+    nodes quoted in messages), message text, and `# noqa` suppressions (the findings they silence
+    are appended to `silenced` when it is given)."""
     wanted: list[cst.CSTNode] = []
     for _, report in items:
         wanted.append(report.node)
@@ -512,14 +533,21 @@ def materialize(
     positions = positions_of(module, wanted)
     suppressions = parse_suppressions(text)
     starts = _offsets(text)
-    out: list[Diagnostic] = []
+    kept: list[tuple[Any, Report, Any]] = []
     for rule, report in items:
         span = positions.get(id(report.node))
         if span is None:
             continue
         (line, col), (end_line, end_col) = span
         if suppressions.is_suppressed(rule.code, line, end_line):
+            if silenced is not None:
+                silenced.append(Silenced(rule.code, line, end_line))
             continue
+        kept.append((rule, report, span))
+    fixes = _fixes(text, module, [(rule, report) for rule, report, _ in kept])
+    out: list[Diagnostic] = []
+    for i, (rule, report, span) in enumerate(kept):
+        (line, col), (end_line, end_col) = span
         fields: dict[str, Any] = {}
         for key, v in report.fields.items():
             if isinstance(v, NodeText):
@@ -536,9 +564,30 @@ def materialize(
                 severity=rule.severity,
                 path=path,
                 location=Location(line, col + 1, end_line, end_col + 1),
+                fix=fixes.get(i),
             )
         )
     return out
+
+
+def _fixes(text: str, module: cst.Module, items: Sequence[tuple[Any, Report]]) -> dict[int, Fix]:
+    """The fix of each item whose rule has one and whose report carries a replacement, as a text
+    edit (see `fastlint.fixes`); a replacement that cannot be made is no fix."""
+    chosen = [i for i, (rule, report) in enumerate(items) if report.replacement is not None and rule.fix is not None]
+    if not chosen:
+        return {}
+    from fastlint.fixes import line_starts, node_edits, to_location
+
+    try:
+        edits = node_edits(module, text, [(items[i][1].fix_target, items[i][1].replacement) for i in chosen])  # type: ignore[misc]
+    except (Exception, RecursionError):  # noqa: BLE001 - a rule's malformed replacement: the finding stands, without a fix
+        return {}
+    starts = line_starts(text)
+    return {
+        i: Fix(items[i][0].fix, to_location(starts, edit.start, edit.end), edit.replacement)
+        for i, edit in zip(chosen, edits)
+        if edit is not None
+    }
 
 
 def _ordered_nodes(module: cst.Module) -> Iterator[cst.CSTNode]:
@@ -577,6 +626,9 @@ class PendingFinding:
     condition: Expr
     #: already placed (a node the walk does not enter, e.g. a parameter's name): used as is
     placed: Diagnostic | None = None
+    #: the fix: the node replaced (an ordinal, -1 for none) and the node that replaces it
+    fix_target: int = -1
+    replacement: cst.CSTNode | None = None
 
 
 def _pending(order: Sequence[cst.CSTNode], waiting: Sequence[tuple[Rule, Report, Expr]]) -> list[PendingFinding]:
@@ -584,6 +636,8 @@ def _pending(order: Sequence[cst.CSTNode], waiting: Sequence[tuple[Rule, Report,
     for _, report, _ in waiting:
         wanted.add(id(report.node))
         wanted.update(id(v.node) for v in report.fields.values() if isinstance(v, NodeText))
+        if report.replacement is not None:
+            wanted.add(id(report.fix_target))
     ordinal = {id(node): i for i, node in enumerate(order) if id(node) in wanted}
     out = []
     for rule, report, residual in waiting:
@@ -601,7 +655,19 @@ def _pending(order: Sequence[cst.CSTNode], waiting: Sequence[tuple[Rule, Report,
             for key, v in report.fields.items()
             if not isinstance(v, NodeText) or id(v.node) in ordinal
         )
-        out.append(PendingFinding(rule.code, ordinal[id(report.node)], report.message, report.hint, fields, residual))
+        target = ordinal.get(id(report.fix_target), -1) if report.replacement is not None and rule.fix is not None else -1
+        out.append(
+            PendingFinding(
+                rule.code,
+                ordinal[id(report.node)],
+                report.message,
+                report.hint,
+                fields,
+                residual,
+                fix_target=target,
+                replacement=report.replacement if target != -1 else None,
+            )
+        )
     return out
 
 
@@ -609,14 +675,18 @@ def materialize_pending(
     result: FileResult, confirmed: Sequence[PendingFinding], rules: dict[str, Any], index: ProjectIndex | None = None
 ) -> list[Diagnostic]:
     """Place confirmed pending findings: re-read and re-parse the file (only files with confirmed
-    findings pay for this). A file that changed since it was linted is not guessed at."""
-    if not confirmed or result.source_path is None:
+    findings pay for this). A file that changed since it was linted is not guessed at. The
+    findings that directives silence are added to `result.silenced`."""
+    if not confirmed or (result.source_path is None and result.source_text is None):
         return []
-    try:
-        with open(result.source_path, "rb") as fh:
-            text = decode_source(fh.read())
-    except (OSError, SourceError):
-        return []
+    if result.source_text is not None:
+        text = result.source_text
+    else:
+        try:
+            with open(result.source_path, "rb") as fh:  # type: ignore[arg-type]
+                text = decode_source(fh.read())
+        except (OSError, SourceError):
+            return []
     if _digest(text) != result.digest:
         return []
     try:
@@ -630,6 +700,8 @@ def materialize_pending(
     wanted = {f.ordinal for f in confirmed}
     for f in confirmed:
         wanted.update(v[1] for _, v in f.fields if isinstance(v, tuple) and v and v[0] == "\0node")
+        if f.fix_target != -1:
+            wanted.add(f.fix_target)
     nodes = nodes_at(module, wanted)
     items: list[tuple[Any, Report]] = []
     for f in confirmed:
@@ -645,8 +717,10 @@ def materialize_pending(
                 fields[key] = Lookup(v[1], v[2])
             else:
                 fields[key] = v
-        items.append((rules[f.code], Report(node, f.message, f.hint, fields, TRUE)))
-    return placed + materialize(text, module, result.path, items, index)
+        target = nodes.get(f.fix_target) if f.fix_target != -1 else None
+        replacement = f.replacement if target is not None else None
+        items.append((rules[f.code], Report(node, f.message, f.hint, fields, TRUE, replacement, target)))
+    return placed + materialize(text, module, result.path, items, index, result.silenced)
 
 
 #: database names a revision file may mention (`dialect.name == "mysql"`, `postgresql_using=`,
@@ -654,11 +728,11 @@ def materialize_pending(
 DIALECT_NAMES = ("postgres", "mysql", "mariadb", "sqlite", "mssql", "oracle")
 
 
-def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3) -> FileResult:
+def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3, directives: bool = False) -> FileResult:
     """Read, decode and lint one file. Never raises: bad input becomes FL001, and a failure of
     fastlint itself becomes FL003 for this file while the run goes on."""
     try:
-        return _lint_file(job, rules, settings, call_depth)
+        return _lint_file(job, rules, settings, call_depth, directives)
     except (Exception, RecursionError) as exc:  # noqa: BLE001 - isolate the file
         result = FileResult(path=job.display_path, internal_error=True)
         result.diagnostics.append(
@@ -672,7 +746,9 @@ def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, ca
         return result
 
 
-def _lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_depth: int) -> FileResult:
+def _lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_depth: int, directives: bool = False) -> FileResult:
+    if job.source is not None:
+        return lint_source(job.source, job, rules, settings, call_depth, directives)
     try:
         with open(job.path, "rb") as fh:
             data = fh.read()
@@ -688,7 +764,7 @@ def _lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_dep
         result = FileResult(path=job.display_path, parsed=False)
         result.diagnostics.append(source_error_diagnostic(job.display_path, error))
         return result
-    return lint_source(text, job, rules, settings, call_depth)
+    return lint_source(text, job, rules, settings, call_depth, directives)
 
 
 def _dispatch(

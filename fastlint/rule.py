@@ -163,7 +163,13 @@ class Report:
     hint: str  # a str.format template
     fields: dict[str, Any]
     when: Cond
+    #: the fix: the node that takes the place of `replaces` (by default, of the reported node)
     replacement: cst.CSTNode | None = None
+    replaces: cst.CSTNode | None = None
+
+    @property
+    def fix_target(self) -> cst.CSTNode:
+        return self.replaces if self.replaces is not None else self.node
 
 
 class Rule(RuleInfo, cst.BatchableCSTVisitor, abstract=True):
@@ -187,9 +193,15 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor, abstract=True):
         when: Cond = TRUE,
         hint: str | None = None,
         replacement: cst.CSTNode | None = None,
+        replaces: cst.CSTNode | None = None,
         **fields: Any,
     ) -> None:
-        """Record a finding at `node`; it stands if `when` holds (decided after the visit)."""
+        """Record a finding at `node`; it stands if `when` holds (decided after the visit).
+
+        A rule with a `fix` offers one with `replacement=`: the node that takes the place of
+        `node`, or of `replaces` (the reported node or one of its ancestors, e.g. the block
+        around a reported `yield`). The engine turns it into a text edit; the replacement must
+        keep every comment of the node it replaces, or no fix is offered."""
         if when.is_false:
             return
         self.reports.append(
@@ -200,5 +212,6 @@ class Rule(RuleInfo, cst.BatchableCSTVisitor, abstract=True):
                 fields=fields,
                 when=when,
                 replacement=replacement,
+                replaces=replaces if replacement is not None else None,
             )
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -26,6 +26,7 @@ from fastlint.config import Settings
 from fastlint.diagnostics import Diagnostic
 from fastlint.discovery import discover
 from fastlint.engine import FileJob, FileResult, RuleSetup, lint_file, materialize_pending
+from fastlint.suppression import UnusedCheck, unused_diagnostics
 
 #: Below this many files a pool costs more than it saves.
 MIN_FILES_FOR_POOL = 16
@@ -37,6 +38,8 @@ class Plan:
     settings: Settings
     #: codes whose findings are dropped (FL001 may be ignored explicitly; FL003 never is)
     dropped_meta: frozenset[str] = frozenset()
+    #: FL002 (unused `# noqa`): what it needs to know about the run; None when it is off
+    unused: UnusedCheck | None = None
 
 
 @dataclass
@@ -46,6 +49,10 @@ class RunResult:
     errors: list[str] = field(default_factory=list)
     internal_error: bool = False
     stats: dict[str, Any] = field(default_factory=dict)
+    #: display path -> the path linted (where `--fix` reads and writes the file)
+    job_paths: dict[str, str] = field(default_factory=dict)
+    #: findings `--fix` fixed (the diagnostics are those that remain)
+    fixed: int = 0
 
 
 _PLAN: Plan | None = None
@@ -58,7 +65,8 @@ def _init_worker(plan: Plan) -> None:
 
 def _lint_chunk(jobs: Sequence[FileJob]) -> list[tuple[FileResult, str]]:
     assert _PLAN is not None
-    return [(lint_file(job, _PLAN.rules, _PLAN.settings, _PLAN.settings.call_depth), job.relpath) for job in jobs]
+    directives = _PLAN.unused is not None
+    return [(lint_file(job, _PLAN.rules, _PLAN.settings, _PLAN.settings.call_depth, directives), job.relpath) for job in jobs]
 
 
 def _chunks(items: Sequence[FileJob], workers: int) -> list[list[FileJob]]:
@@ -121,6 +129,18 @@ def _history_context(
     return [result for result, _ in context]
 
 
+def _project_context(jobs: Sequence[FileJob], plan: Plan, workers: int, cwd: str) -> list[FileResult]:
+    """`--project-context`: every other file of the project (the configuration's root), read for
+    its facts only (no rule runs on it, nothing in it is reported), so that a run over a few files
+    (a pre-commit hook's) sees the same routes, dependencies and Alembic history as a full run."""
+    settings = plan.settings
+    given = {job.path for job in jobs}
+    found = discover([settings.root], settings.root, cwd, settings.excludes, settings.respect_gitignore)
+    extra = [job for job in found.jobs if job.path not in given]
+    context, _ = lint_jobs(extra, replace(plan, rules=(), unused=None), workers)
+    return [result for result, _ in context]
+
+
 def _mentions(path: str, token: bytes) -> bool:
     try:
         with open(path, "rb") as fh:
@@ -129,16 +149,38 @@ def _mentions(path: str, token: bytes) -> bool:
         return False
 
 
-def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
+def run(
+    paths: Sequence[str],
+    plan: Plan,
+    workers: int,
+    cwd: str,
+    *,
+    project_context: bool = False,
+    force_exclude: bool = False,
+    sources: Mapping[str, str] | None = None,
+) -> RunResult:
+    """Lint `paths`. A run over part of the project reads the Alembic revision files next to the
+    given ones for their facts; with `project_context`, every file of the project (the cross-file
+    rules then see what a full run sees, and only the given files are reported). With
+    `force_exclude`, the configured excludes apply to files named explicitly too. `sources` (path
+    -> text) stands in for the content of those files (a `--fix` round's texts, not yet written)."""
     started = time.perf_counter()
     settings = plan.settings
-    found = discover(paths, settings.root, cwd, settings.excludes, settings.respect_gitignore)
-    outcome = RunResult(files=len(found.jobs), errors=list(found.errors))
+    found = discover(paths, settings.root, cwd, settings.excludes, settings.respect_gitignore, force_exclude=force_exclude)
+    if sources:
+        found.jobs = [replace(job, source=sources[job.path]) if job.path in sources else job for job in found.jobs]
+    outcome = RunResult(files=len(found.jobs), errors=list(found.errors), job_paths={job.display_path: job.path for job in found.jobs})
     file_results, errors = lint_jobs(found.jobs, plan, workers)
     outcome.errors.extend(errors)
     linted = time.perf_counter()
 
-    context = [] if covers_project(paths, settings.root, cwd) else _history_context(found.jobs, file_results, plan, workers, cwd)
+    complete = covers_project(paths, settings.root, cwd)
+    if complete:
+        context: list[FileResult] = []
+    elif project_context and found.jobs:
+        context, complete = _project_context(found.jobs, plan, workers, cwd), True
+    else:
+        context = _history_context(found.jobs, file_results, plan, workers, cwd)
     facts = [r.facts for r, _ in file_results if r.facts is not None] + [r.facts for r in context if r.facts is not None]
     index = ProjectIndex(facts, call_depth=settings.call_depth)
     ignores = _PerFileIgnores(settings.per_file_ignores)
@@ -146,22 +188,8 @@ def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
     pending = 0
     rules = {setup.rule.code: setup.rule for setup in plan.rules}
     for result, relpath in file_results:
-        outcome.internal_error = outcome.internal_error or result.internal_error
-        kept = list(result.diagnostics)
         pending += len(result.pending)
-        confirmed = [f for f in result.pending if decide(f.condition, index.oracle)]
-        if confirmed:
-            try:
-                kept.extend(materialize_pending(result, confirmed, rules, index))
-            except (Exception, RecursionError) as exc:  # noqa: BLE001 - keep the run going
-                outcome.internal_error = True
-                outcome.errors.append(f"{result.path}: internal error while placing findings: {type(exc).__name__}: {exc}")
-        for diagnostic in kept:
-            if diagnostic.code in plan.dropped_meta:
-                continue
-            if ignores.ignored(relpath, diagnostic.code):
-                continue
-            diagnostics.append(diagnostic)
+        diagnostics.extend(settle(result, relpath, index, plan, outcome, rules=rules, ignores=ignores, complete=complete))
     diagnostics.sort(key=lambda d: d.sort_key)
     outcome.diagnostics = diagnostics
     sql = Counter()
@@ -172,11 +200,47 @@ def run(paths: Sequence[str], plan: Plan, workers: int, cwd: str) -> RunResult:
         "files": len(found.jobs),
         "parse_errors": sum(1 for r, _ in file_results if not r.parsed),
         "pending_findings": pending,
+        "context_files": len(context),
         "lint_seconds": round(linted - started, 3),
         "project_seconds": round(time.perf_counter() - linted, 3),
         "by_code": dict(sorted(Counter(d.code for d in diagnostics).items())),
     }
     return outcome
+
+
+def settle(
+    result: FileResult,
+    relpath: str,
+    index: ProjectIndex,
+    plan: Plan,
+    outcome: RunResult,
+    *,
+    rules: dict[str, Any] | None = None,
+    ignores: _PerFileIgnores | None = None,
+    complete: bool = True,
+) -> list[Diagnostic]:
+    """One file's final findings: its own, the pending ones the project index confirms, FL002
+    (directives that silenced nothing), less the dropped codes and the per-file ignores.
+    `complete`: the index holds the whole project (else FL002 leaves alone the codes whose
+    findings another file might have confirmed)."""
+    if rules is None:
+        rules = {setup.rule.code: setup.rule for setup in plan.rules}
+    if ignores is None:
+        ignores = _PerFileIgnores(plan.settings.per_file_ignores)
+    outcome.internal_error = outcome.internal_error or result.internal_error
+    kept = list(result.diagnostics)
+    confirmed = [f for f in result.pending if decide(f.condition, index.oracle)]
+    if confirmed:
+        try:
+            kept.extend(materialize_pending(result, confirmed, rules, index))
+        except (Exception, RecursionError) as exc:  # noqa: BLE001 - keep the run going
+            outcome.internal_error = True
+            outcome.errors.append(f"{result.path}: internal error while placing findings: {type(exc).__name__}: {exc}")
+    if plan.unused is not None and result.suppressions is not None and result.parsed and not result.internal_error:
+        placed = {id(f) for f in confirmed}
+        undecided = () if complete else {f.code for f in result.pending if id(f) not in placed}
+        kept.extend(unused_diagnostics(result.path, result.suppressions, result.silenced, plan.unused, undecided))
+    return [d for d in kept if d.code not in plan.dropped_meta and not ignores.ignored(relpath, d.code)]
 
 
 class _PerFileIgnores:

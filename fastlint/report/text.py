@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from typing import Any
 
 from fastlint.report import ReportOptions
+from fastlint.report._common import source_lines
 
 _BOLD = "\x1b[1m"
 _RED = "\x1b[31m"
@@ -19,9 +21,50 @@ def _paint(text: str, *styles: str, color: bool) -> str:
     return "".join(styles) + text + _RESET if color else text
 
 
+TAB_WIDTH = 4
+
+
+def _display(line: str) -> tuple[str, list[int]]:
+    """The line as a terminal shows it (tabs expanded) and the display column where each
+    character starts (one more entry: where the line ends). Wide characters take two columns."""
+    out: list[str] = []
+    starts: list[int] = []
+    col = 0
+    for ch in line:
+        starts.append(col)
+        if ch == "\t":
+            step = TAB_WIDTH - col % TAB_WIDTH
+            out.append(" " * step)
+        else:
+            step = 0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+            out.append(ch)
+        col += step
+    starts.append(col)
+    return "".join(out), starts
+
+
+def source_snippet(line_text: str, line: int, column: int, end_line: int, end_column: int, color: bool = False) -> list[str]:
+    """The flagged line with a caret underline under the flagged characters (to the end of the
+    line when the range goes on below it)."""
+    text = line_text.rstrip()
+    shown, starts = _display(text)
+    first = min(max(column, 1), len(text) + 1) - 1
+    last = len(text) if end_line > line else min(max(end_column, 1), len(text) + 1) - 1
+    start_col = starts[first]
+    width = max(starts[max(last, first)] - start_col, 1)
+    gutter = max(len(str(line)), 3)
+    bar = _paint("|", _CYAN, color=color)
+    number = _paint(f"{line:>{gutter}}", _CYAN, color=color)
+    return [
+        f"{number} {bar} {shown}".rstrip(),
+        f"{' ' * gutter} {bar} {' ' * start_col}" + _paint("^" * width, _BOLD, _RED, color=color),
+    ]
+
+
 def render(result: Any, registry: Any, options: ReportOptions, fmt: str = "text") -> str:
     color = options.color
     lines: list[str] = []
+    sources: dict[str, list[str] | None] = {}
     for d in result.diagnostics:
         loc = d.location
         where = _paint(f"{d.path}:{loc.line}:{loc.column}:", _BOLD, color=color)
@@ -30,6 +73,12 @@ def render(result: Any, registry: Any, options: ReportOptions, fmt: str = "text"
             lines.append(f"{where} {code} {d.message}")
             continue
         lines.append(f"{where} {code} [{d.name}] {d.message}")
+        if options.show_source:
+            if d.path not in sources:
+                sources[d.path] = source_lines(d.path)
+            text = sources[d.path]
+            if text is not None and 0 < loc.line <= len(text):
+                lines += source_snippet(text[loc.line - 1], loc.line, loc.column, loc.end_line, loc.end_column, color)
         if d.fix_hint:
             lines.append("    " + _paint("hint:", _CYAN, color=color) + f" {d.fix_hint}")
     if options.statistics and result.diagnostics:
@@ -61,7 +110,11 @@ def render(result: Any, registry: Any, options: ReportOptions, fmt: str = "text"
         if lines:
             lines.append("")
         n = len(result.diagnostics)
-        if n == 0:
+        fixed = getattr(result, "fixed", 0)  # --fix: the findings fixed, the diagnostics remain
+        if fixed:
+            total = n + fixed
+            lines.append(f"Found {total} problem{'s' if total != 1 else ''} ({fixed} fixed, {n} remaining).")
+        elif n == 0:
             lines.append(_paint("All checks passed.", _GREEN, color=color))
         else:
             files = len({d.path for d in result.diagnostics})

@@ -9,7 +9,7 @@ from fastlint.rules.async_work.cpu_heavy_in_route import CpuHeavyInRoute
 from fastlint.rules.async_work.heavy_background_task import HeavyBackgroundTask
 from fastlint.rules.async_work.long_task_in_request import LongTaskInRequest
 from fastlint.rules.concurrency.lost_update_race import LostUpdateRace
-from fastlint.rules.meta import InternalError, SyntaxError_
+from fastlint.rules.meta import InternalError, SyntaxError_, UnusedNoqa
 from fastlint.rules.migrations.alembic_multiple_heads import AlembicMultipleHeads
 from fastlint.rules.migrations.broken_migration_chain import BrokenMigrationChain
 from fastlint.rules.migrations.ddl_at_runtime import DdlAtRuntime
@@ -42,6 +42,7 @@ from fastlint.rules.sql.unindexed_filter_column import UnindexedFilterColumn
 
 ALL_RULES: tuple[type[RuleInfo], ...] = (
     SyntaxError_,
+    UnusedNoqa,
     InternalError,
     GlobalDbSession,
     ManualSessionInRoute,

@@ -1,7 +1,11 @@
-"""Codes fastlint itself emits: FL001 (the file cannot be read as Python) and FL003 (internal error)."""
+"""Codes fastlint itself emits: FL001 (the file cannot be read as Python), FL002 (a suppression
+that silences nothing) and FL003 (internal error)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from fastlint.diagnostics import Severity
 from fastlint.rule import MetaRule
 
 
@@ -33,6 +37,60 @@ class SyntaxError_(MetaRule):
     name = "syntax-error"
     message = "{message}"
     fix_hint = "Fix the syntax or encoding so that Python can read the file"
+
+
+@dataclass(frozen=True)
+class UnusedNoqaOptions:
+    #: also report a bare `# noqa` on a line where fastlint finds nothing
+    bare_noqa: bool = False
+
+
+class UnusedNoqa(MetaRule):
+    """A `# noqa` or `# fastlint: ignore` directive silences no fastlint finding.
+
+    ## Why is this bad?
+    A suppression outlives the code it was written for: the query was fixed, the line moved, the
+    rule got smarter. Left in place it silences the next real finding on that line without anyone
+    deciding to, and it tells the reader that something is wrong where nothing is. Unknown codes
+    (a typo such as `FL1O1`) silence nothing at all.
+
+    Off by default: run `fastlint check --warn-unused-ignores`, or select `FL002`. A code is
+    reported only when its rule ran in this run (`# noqa: FL207` is left alone while FL207 is
+    off), unknown `FL` codes always. Codes of other tools (`# noqa: E501`) are not fastlint's
+    business, and a bare `# noqa` is left alone too (flake8 and ruff read it as well) unless the
+    `bare-noqa` option is set. A run over some files only does not report codes whose findings
+    depend on files it did not read. Only a directive that names `FL002` silences FL002.
+
+    ## Example
+    ```python
+    from sqlalchemy import text
+
+    query = text("SELECT id, name FROM users")  # noqa: FL201
+    ```
+
+    ## Use instead
+    ```python
+    from sqlalchemy import text
+
+    query = text("SELECT id, name FROM users")
+    ```
+
+    ## Options
+    - `bare-noqa` (boolean, default false): also report a bare `# noqa` on a line where fastlint
+      finds nothing (for projects where no other tool reads `# noqa`).
+
+    ## References
+    - [ruff: unused-noqa (RUF100)](https://docs.astral.sh/ruff/rules/unused-noqa/)
+    - [mypy: --warn-unused-ignores](https://mypy.readthedocs.io/en/stable/command_line.html#cmdoption-mypy-warn-unused-ignores)
+    """
+
+    code = "FL002"
+    name = "unused-noqa"
+    message = "{message}"
+    fix_hint = "Remove the comment, or the codes it no longer needs"
+    severity = Severity.WARNING
+    default_enabled = False
+    Options = UnusedNoqaOptions
 
 
 class InternalError(MetaRule):

@@ -3,7 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis.model import ref_of
+from fastlint.diagnostics import FixSafety
 from fastlint.rule import Rule
+from fastlint.rules._edits import without_arg
 from fastlint.rules.security._values import is_true
 
 _APPS = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"})
@@ -43,6 +45,13 @@ class DebugInProduction(Rule):
     app = FastAPI(debug=os.getenv("APP_DEBUG") == "1")
     ```
 
+    ## Fix safety
+    The fix removes the flagged `debug=True` or `reload=True` argument (`FastAPI(debug=True)`
+    becomes `FastAPI()`); nothing else changes, and the rest of the call keeps its layout. It is
+    safe: the only behaviour it changes is the one reported, and both arguments default to off. It
+    does not read the flag from settings for you; when the argument carries a comment, no fix is
+    offered (the comment would go with it).
+
     ## References
     - [CWE-489: active debug code](https://cwe.mitre.org/data/definitions/489.html)
     - [CWE-209: error message containing sensitive information](https://cwe.mitre.org/data/definitions/209.html)
@@ -55,6 +64,7 @@ class DebugInProduction(Rule):
     message = "{what}"
     fix_hint = "{fix}"
     requires = ("debug", "reload")
+    fix = FixSafety.SAFE
 
     def visit_Call(self, node: cst.Call) -> None:
         if self.ctx.is_support_code or not node.args:
@@ -66,6 +76,8 @@ class DebugInProduction(Rule):
                 if arg.keyword is not None and arg.keyword.value == "debug" and is_true(model, arg.value):
                     self.report(
                         arg,
+                        replacement=without_arg(node, arg),
+                        replaces=node,
                         what="Debug mode is on: unhandled errors answer with a traceback page",
                         fix="Read it from settings, off by default: `FastAPI(debug=settings.debug)`",
                     )
@@ -76,6 +88,8 @@ class DebugInProduction(Rule):
                 if arg.keyword is not None and arg.keyword.value == "reload" and is_true(model, arg.value):
                     self.report(
                         arg,
+                        replacement=without_arg(node, arg),
+                        replaces=node,
                         what="`uvicorn.run(..., reload=True)` runs whenever this module is imported, with a file watcher",
                         fix="Move it under `if __name__ == \"__main__\":`, or use `uvicorn --reload` for local runs",
                     )

@@ -4,7 +4,10 @@ import libcst as cst
 
 from fastlint.analysis.chains import returned_values
 from fastlint.analysis.model import ref_of
+from fastlint.analysis.names import dotted
+from fastlint.diagnostics import FixSafety
 from fastlint.rule import Rule
+from fastlint.rules._edits import with_keyword
 from fastlint.rules.security._values import literal_of, strings_in
 
 #: decode functions whose third positional parameter is `algorithms`
@@ -18,6 +21,10 @@ _DECODERS = frozenset(
     }
 )
 _VERIFY_KEYS = frozenset({"verify_signature", "verify"})
+#: encode functions whose third positional parameter is `algorithm` (default "HS256")
+_ENCODERS = frozenset({"jwt.encode", "jwt.api_jwt.encode", "jose.jwt.encode"})
+_DEFAULT_ALGORITHM = "HS256"
+_NO_ALGORITHMS = "has no `algorithms=`: the token's header picks the algorithm (`none`, or HMAC with a public key)"
 
 
 class JwtDecodeUnverified(Rule):
@@ -64,6 +71,17 @@ class JwtDecodeUnverified(Rule):
         return claims["sub"]
     ```
 
+    ## Fix safety
+    For a decode without `algorithms=`, when the module also issues tokens with `jwt.encode` and
+    every such call uses the same algorithm, the fix pins it: `algorithms=[ALGORITHM]` when the
+    encode names a module-level constant or setting (`algorithm=ALGORITHM`,
+    `algorithm=settings.JWT_ALGORITHM`), `algorithms=["HS512"]` for a literal, `algorithms=["HS256"]`
+    (the libraries' default) when the encode names none. It is unsafe: tokens signed with any other
+    algorithm (by another service, or issued before a change) are now rejected. No fix is offered
+    when the module has no `jwt.encode`, when its encodes disagree or take the algorithm from a
+    value the fix cannot name at the decode, or for the other problems (verification switched off,
+    `"none"` allowed), which need a key and a decision.
+
     ## References
     - [CWE-347: improper verification of cryptographic signature](https://cwe.mitre.org/data/definitions/347.html)
     - [OWASP: JSON Web Token cheat sheet](https://cheatsheetseries.owasp.org/cheatsheets/JSON_Web_Token_for_Java_Cheat_Sheet.html)
@@ -76,12 +94,18 @@ class JwtDecodeUnverified(Rule):
     message = "`{call}` {problem}"
     fix_hint = "Verify with a pinned algorithm list: `jwt.decode(token, key, algorithms=[\"HS256\"])`"
     requires = ("decode",)
+    fix = FixSafety.UNSAFE
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
         #: per function: unverified decodes (call, arg to report at, problem), verified decodes
         self._frames: list[tuple[list[tuple[cst.Call, cst.CSTNode, str]], list[cst.Call], cst.FunctionDef]] = []
         self._timing_only: set[int] = set()
+        #: the algorithm of each `jwt.encode` (an expression to copy, or None when unknown)
+        self._encoded: list[cst.BaseExpression | None] = []
+        #: decodes without `algorithms=`, reported at the end of the module (with the fix, which
+        #: needs every encode): (call, the enclosing functions, message fields)
+        self._unpinned: list[tuple[cst.Call, tuple[cst.FunctionDef, ...], dict[str, object]]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._frames.append(([], [], node))
@@ -98,7 +122,34 @@ class JwtDecodeUnverified(Rule):
                 continue
             if _vetted_before(call, node):
                 continue  # the token was first accepted by a verifier (the provider's userinfo endpoint)
-            self.report(where, call=self.ctx.call_snippet(call), problem=problem)
+            self._report(where, call, problem, (*(frame[2] for frame in self._frames), node))
+
+    def _report(self, where: cst.CSTNode, call: cst.Call, problem: str, functions: tuple[cst.FunctionDef, ...]) -> None:
+        fields = {"call": self.ctx.call_snippet(call), "problem": problem}
+        if problem == _NO_ALGORITHMS and where is call:
+            self._unpinned.append((call, functions, fields))
+        else:
+            self.report(where, **fields)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        algorithm = _agreed(self._encoded)
+        for call, functions, fields in self._unpinned:
+            replacement = None
+            if algorithm is not None:
+                root = _root_name(algorithm)
+                value = algorithm
+                if root is not None and (not functions or any(_binds(f, root) for f in functions)):
+                    value = self._literal_of(algorithm)  # the name means something else here
+                if value is not None:
+                    pinned = cst.List([cst.Element(value.deep_clone())])
+                    replacement = with_keyword(call, "algorithms", pinned)
+            self.report(call, replacement=replacement, **fields)
+
+    def _literal_of(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        if isinstance(expr, cst.SimpleString):
+            return expr
+        value = self.ctx.model.names.values.get(expr.value) if isinstance(expr, cst.Name) else None
+        return value if isinstance(value, cst.SimpleString) else None
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         # `jwt.decode(t, options=...)["exp"]`
@@ -112,12 +163,16 @@ class JwtDecodeUnverified(Rule):
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" and isinstance(node.func.value, cst.Call):
             if node.args and isinstance(node.args[0].value, cst.SimpleString) and node.args[0].value.evaluated_value in _TIMING:
                 self._timing_only.add(id(node.func.value))  # `jwt.decode(...).get("exp")`
-        if ref_of(model.callee(node)) not in _DECODERS:
+        callee = ref_of(model.callee(node))
+        if callee in _ENCODERS:
+            self._encoded.append(self._algorithm_of(node))
+            return
+        if callee not in _DECODERS:
             return
         found = self._problem(node)
         if not self._frames:
             if found is not None:
-                self.report(found[0], call=self.ctx.call_snippet(node), problem=found[1])
+                self._report(found[0], node, found[1], ())
             return
         if found is None:
             self._frames[-1][1].append(node)
@@ -139,10 +194,33 @@ class JwtDecodeUnverified(Rule):
         if algorithms is None:
             if any(a.star for a in node.args):
                 return None  # `**kwargs`: the algorithms may be in there
-            return node, "has no `algorithms=`: the token's header picks the algorithm (`none`, or HMAC with a public key)"
+            return node, _NO_ALGORITHMS
         if any(name.lower() == "none" for name in strings_in(model, algorithms.value)):
             return algorithms, 'accepts the `"none"` algorithm: unsigned tokens pass'
         return None
+
+    def _algorithm_of(self, node: cst.Call) -> cst.BaseExpression | None:
+        """What `jwt.encode(...)` signs with, as an expression a decode elsewhere in the module
+        can name: a string, or a module-level name (or an attribute of one); None if unknown."""
+        keywords = {a.keyword.value: a for a in node.args if a.keyword is not None}
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        arg = keywords.get("algorithm") or (positional[2] if len(positional) > 2 else None)
+        if arg is None:
+            if any(a.star for a in node.args):
+                return None
+            return cst.SimpleString(f'"{_DEFAULT_ALGORITHM}"')
+        value = arg.value
+        if isinstance(value, cst.SimpleString):
+            return value if isinstance(value.evaluated_value, str) else None
+        root = _root_name(value)
+        if root is None:
+            return None
+        table = self.ctx.model.names
+        if root not in table.imports and root not in table.defined:
+            return None  # not a module-level name
+        if any(_binds(frame[2], root) for frame in self._frames):
+            return None  # a local of the encoding function
+        return value
 
     def _verification_off(self, value: cst.BaseExpression) -> bool:
         literal = literal_of(self.ctx.model, value) if isinstance(value, cst.Name) else value
@@ -154,6 +232,66 @@ class JwtDecodeUnverified(Rule):
             if element.key.evaluated_value in _VERIFY_KEYS and _is_false(literal_of(self.ctx.model, element.value)):
                 return True
         return False
+
+
+def _agreed(algorithms: list[cst.BaseExpression | None]) -> cst.BaseExpression | None:
+    """The one algorithm every encode of the module uses (compared as code), or None."""
+    if not algorithms or any(a is None for a in algorithms):
+        return None
+    keys = {_key(a) for a in algorithms}  # type: ignore[arg-type]
+    return algorithms[0] if len(keys) == 1 else None
+
+
+def _key(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.SimpleString):
+        return "str:" + str(expr.evaluated_value)
+    return "name:" + (dotted(expr) or "?")
+
+
+def _root_name(expr: cst.BaseExpression) -> str | None:
+    """`ALGORITHM` -> "ALGORITHM", `settings.jwt.algorithm` -> "settings"; None for other forms."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _binds(function: cst.FunctionDef, name: str) -> bool:
+    """`function` (or a function nested in it) binds `name`: a parameter, an assignment, a loop
+    or `with` target, an import, an `except ... as`, a walrus, a nested def or class."""
+    stack: list[cst.CSTNode] = [function.params, function.body]
+    while stack:
+        item = stack.pop()
+        targets: list[cst.CSTNode] = []
+        if isinstance(item, cst.Param):
+            targets.append(item.name)
+        elif isinstance(item, cst.AssignTarget):
+            targets.append(item.target)
+        elif isinstance(item, (cst.AnnAssign, cst.AugAssign)):
+            targets.append(item.target)
+        elif isinstance(item, (cst.For, cst.CompFor)):
+            targets.append(item.target)
+        elif isinstance(item, cst.AsName):
+            targets.append(item.name)
+        elif isinstance(item, cst.NamedExpr):
+            targets.append(item.target)
+        elif isinstance(item, (cst.FunctionDef, cst.ClassDef)):
+            targets.append(item.name)
+        elif isinstance(item, cst.ImportAlias) and item.asname is None:
+            targets.append(cst.Name(dotted(item.name).split(".")[0]) if dotted(item.name) else item.name)
+        for target in targets:
+            names = [target] + [n for n in _walk(target) if isinstance(n, cst.Name)]
+            if any(isinstance(n, cst.Name) and n.value == name for n in names):
+                return True
+        stack.extend(item.children)
+    return False
+
+
+def _walk(node: cst.CSTNode):  # type: ignore[no-untyped-def]
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        stack.extend(item.children)
 
 
 def _is_false(value: cst.BaseExpression | None) -> bool:

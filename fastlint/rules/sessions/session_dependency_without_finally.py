@@ -4,6 +4,7 @@ import libcst as cst
 
 from fastlint.analysis import known, queries
 from fastlint.analysis.model import Desc
+from fastlint.diagnostics import FixSafety
 from fastlint.rule import Rule
 
 
@@ -66,6 +67,18 @@ class SessionDependencyWithoutFinally(Rule):
         return {"ok": True}
     ```
 
+    ## Fix safety
+    When the dependency closes the session it yields by name (`db.close()` or
+    `await db.close()`) after the `yield`, in the same block or an enclosing one, the fix puts the
+    statements from the one holding the `yield` up to the close in a `try:` and the close in its
+    `finally:` (or adds that `finally:` to a `try` without one that holds the `yield` and is
+    followed by the close). Comments and the other statements stay where they were. It is safe:
+    on the normal path the same statements run in the same order, and only the failing path
+    changes, which now closes the session. No fix is offered for a dependency that returns a
+    session or yields a call (`yield SessionLocal()`), one that never closes the session, or one
+    with a `return`, `break` or `continue` between the `yield` and the close (the `finally:` would
+    close the session where the code did not).
+
     ## References
     - [FastAPI: dependencies with yield and try](https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/#a-database-dependency-with-yield)
     - [SQLAlchemy: opening and closing a session](https://docs.sqlalchemy.org/en/20/orm/session_basics.html#opening-and-closing-a-session)
@@ -76,6 +89,7 @@ class SessionDependencyWithoutFinally(Rule):
     message = "Dependency `{function}()` {verb} a session that is not closed when the request fails"
     fix_hint = "Yield it inside `try:` ... `finally: db.close()`, or inside `with SessionLocal() as db:`"
     requires = ("yield", "return")
+    fix = FixSafety.SAFE
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)
@@ -85,14 +99,18 @@ class SessionDependencyWithoutFinally(Rule):
         self._finally_depth: list[int] = []
         self._managed: list[list[set[str]]] = []
         self._guarded_blocks: set[int] = set()
+        #: per enclosing function, the indented blocks around the current node (for the fix)
+        self._blocks: list[list[cst.IndentedBlock]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._finally_depth.append(0)
         self._managed.append([])
+        self._blocks.append([])
 
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._finally_depth.pop()
         self._managed.pop()
+        self._blocks.pop()
 
     def visit_With(self, node: cst.With) -> None:
         if not self._managed:
@@ -121,10 +139,14 @@ class SessionDependencyWithoutFinally(Rule):
                 self._guarded_blocks.add(id(node.orelse.body))
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if self._blocks:
+            self._blocks[-1].append(node)
         if id(node) in self._guarded_blocks and self._finally_depth:
             self._finally_depth[-1] += 1
 
     def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if self._blocks and self._blocks[-1] and self._blocks[-1][-1] is node:
+            self._blocks[-1].pop()
         if id(node) in self._guarded_blocks and self._finally_depth:
             self._finally_depth[-1] -= 1
 
@@ -155,12 +177,88 @@ class SessionDependencyWithoutFinally(Rule):
         is_session = queries.has_kind(value, known.SESSIONS)
         if is_session.is_false:
             return
+        fix = self._finally_fix(node) if isinstance(node, cst.Yield) else None
         self.report(
             node,
             when=is_session & queries.is_dependency(function.qualname),
+            replacement=fix[1] if fix else None,
+            replaces=fix[0] if fix else None,
             function=function.facts["name"],
             verb=verb,
         )
+
+    def _finally_fix(self, node: cst.Yield) -> tuple[cst.IndentedBlock, cst.IndentedBlock] | None:
+        """(the block to rewrite, the block with its `try`/`finally`) for `yield db` followed,
+        in its block or an enclosing one, by `db.close()`; None when there is no such close."""
+        if not isinstance(node.value, cst.Name) or not self._blocks:
+            return None
+        name = node.value.value
+        for block in reversed(self._blocks[-1]):
+            body = list(block.body)
+            start = next((i for i, stmt in enumerate(body) if _contains(stmt, node)), None)
+            if start is None:
+                continue
+            end = next((j for j in range(start + 1, len(body)) if _is_close(body[j], name)), None)
+            if end is None:
+                continue  # look in the enclosing block
+            moved, close = body[start:end], body[end]
+            if any(_jumps_out(stmt) for stmt in moved):
+                return None
+            anchor = moved[0]
+            if len(moved) == 1 and isinstance(anchor, cst.Try) and anchor.finalbody is None:
+                new: cst.BaseStatement = anchor.with_changes(finalbody=cst.Finally(body=cst.IndentedBlock(body=[close])))
+            else:
+                new = cst.Try(
+                    body=cst.IndentedBlock(body=[anchor.with_changes(leading_lines=()), *moved[1:]]),
+                    finalbody=cst.Finally(body=cst.IndentedBlock(body=[close])),
+                    leading_lines=anchor.leading_lines,
+                )
+            return block, block.with_changes(body=[*body[:start], new, *body[end + 1 :]])
+        return None
+
+
+def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if item is node:
+            return True
+        stack.extend(item.children)
+    return False
+
+
+def _is_close(stmt: cst.BaseStatement, name: str) -> bool:
+    """`name.close()` or `await name.close()` as a statement of its own."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.Expr):
+        return False
+    call = stmt.body[0].value
+    if isinstance(call, cst.Await):
+        call = call.expression
+    return (
+        isinstance(call, cst.Call)
+        and not call.args
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "close"
+        and isinstance(call.func.value, cst.Name)
+        and call.func.value.value == name
+    )
+
+
+def _jumps_out(stmt: cst.CSTNode) -> bool:
+    """A `return`, or a `break` / `continue` of a loop around `stmt`, inside it (not in a
+    nested function or class, nor in a loop of its own)."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(stmt, False)]
+    while stack:
+        item, in_loop = stack.pop()
+        if isinstance(item, cst.Return):
+            return True
+        if isinstance(item, (cst.Break, cst.Continue)) and not in_loop:
+            return True
+        if isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        loop = in_loop or isinstance(item, (cst.For, cst.While))
+        stack.extend((child, loop) for child in item.children)
+    return False
 
 
 def _last_name(func: cst.BaseExpression) -> str | None:

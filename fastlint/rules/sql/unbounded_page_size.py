@@ -5,7 +5,10 @@ from dataclasses import dataclass
 import libcst as cst
 
 from fastlint.analysis import known, queries
+from fastlint.analysis.model import ref_of
+from fastlint.diagnostics import FixSafety
 from fastlint.rule import Rule
+from fastlint.rules._edits import with_keyword
 
 DEFAULT_NAMES = (
     "limit",
@@ -23,13 +26,14 @@ DEFAULT_NAMES = (
     "batch_size",
 )
 _BOUNDS = frozenset({"le", "lt", "max_value", "maximum"})
+_QUERY = frozenset({"fastapi.Query", "fastapi.params.Query", "fastapi.param_functions.Query"})
 
 
 @dataclass(frozen=True)
 class Options:
     #: parameter names that set a page size (compared case-insensitively)
     names: tuple[str, ...] = DEFAULT_NAMES
-    #: the upper bound the fix proposes (issue #7 adds the fix)
+    #: the upper bound the fix writes (`le=`)
     max_page_size: int = 100
 
 
@@ -80,11 +84,21 @@ class UnboundedPageSize(Rule):
         return ITEMS.head(limit)
     ```
 
+    ## Fix safety
+    The fix adds `le=<max-page-size>` to the parameter's `Query(...)`: the one in its
+    `Annotated[...]`, or its default (`limit: int = Query(20, ge=1)` becomes
+    `limit: int = Query(20, ge=1, le=100)`); a plain default becomes one when the module imports
+    `Query` from FastAPI (`limit: int = 100` becomes `limit: int = Query(100, le=100)`). It is
+    unsafe: clients that ask for more than the bound now get a 422 error instead of their rows, and
+    code that calls the function directly gets the `Query` object as the default. No fix is offered
+    for a parameter without an annotation, one whose integer default is above the bound, one bounded
+    some other way (`conint`, `Field`, `Path`), or when `Query` would have to be imported.
+
     ## Options
     - `names` (list of strings): the parameter names that set a page size. Default: `limit`,
       `page_size`, `pagesize`, `per_page`, `size`, `take`, `max_results`, `max_items`,
       `page_limit`, `count`, `top`, `first`, `batch_size`.
-    - `max-page-size` (integer, default 100): the bound the automatic fix will propose.
+    - `max-page-size` (integer, default 100): the bound the fix writes (`le=100`).
 
     ## References
     - [FastAPI: query parameters and numeric validations](https://fastapi.tiangolo.com/tutorial/query-params-str-validations/)
@@ -97,6 +111,7 @@ class UnboundedPageSize(Rule):
     fix_hint = "Bound it: `{param}: Annotated[int, Query(ge=1, le={bound})]`"
     Options = Options
     requires = ("def ",)
+    fix = FixSafety.UNSAFE
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.ctx.is_test:
@@ -119,12 +134,76 @@ class UnboundedPageSize(Rule):
             # `limit: int = LimitBody()` where `LimitBody()` returns `Depends(...)`: injected
             desc = dict(function.facts["params"]).get(param.name.value)
             injected = queries.has_kind(desc, {known.INJECTED})
+            fix = self._bound_fix(param)
             self.report(
                 param.name,
                 when=queries.is_entry_point(function.qualname) & ~queries.is_capped(function.qualname, param.name.value) & ~injected,
+                replacement=fix[1] if fix else None,
+                replaces=fix[0] if fix else None,
                 param=param.name.value,
                 bound=self.options.max_page_size,
             )
+
+
+    def _bound_fix(self, param: cst.Param) -> tuple[cst.BaseExpression, cst.Call] | None:
+        """(the node to replace, its replacement) that adds `le=<max-page-size>` to the
+        parameter's `Query(...)`, or None."""
+        if param.annotation is None:
+            return None  # FastAPI would not know the type the bound applies to
+        bound = self.options.max_page_size
+        limit = cst.Integer(str(bound))
+        annotation = param.annotation.annotation
+        if isinstance(annotation, cst.Subscript) and _name(annotation.value) == "Annotated":
+            for element in annotation.slice[1:]:
+                if isinstance(element.slice, cst.Index) and self._is_query(element.slice.value):
+                    return self._add_bound(element.slice.value, limit, param.default, bound)
+            return None
+        default = param.default
+        if isinstance(default, cst.Call):
+            return self._add_bound(default, limit, None, bound) if self._is_query(default) else None
+        query = self._query_name()
+        if query is None or not _fits(default, bound) or isinstance(annotation, cst.Call):
+            return None
+        if not (isinstance(default, cst.Integer) or (isinstance(default, cst.Name) and default.value == "None")):
+            return None
+        call = cst.Call(func=cst.Name(query), args=[cst.Arg(default)])
+        new = with_keyword(call, "le", limit)
+        return (default, new) if new is not None else None
+
+    def _add_bound(
+        self, call: cst.Call, limit: cst.Integer, default: cst.BaseExpression | None, bound: int
+    ) -> tuple[cst.BaseExpression, cst.Call] | None:
+        if not call.args and default is None:
+            return None
+        if any(a.keyword is not None and a.keyword.value in ("le", "lt") for a in call.args) or any(a.star for a in call.args):
+            return None
+        given = next((a.value for a in call.args if a.keyword is not None and a.keyword.value == "default"), None)
+        if given is None and call.args and call.args[0].keyword is None:
+            given = call.args[0].value
+        if not _fits(given, bound) or not _fits(default, bound):
+            return None
+        after = next((a for a in call.args if a.keyword is not None and a.keyword.value in ("ge", "gt")), None)
+        new = with_keyword(call, "le", limit, after=after)
+        return (call, new) if new is not None else None
+
+    def _is_query(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Call) and ref_of(self.ctx.model.describe(node.func)) in _QUERY
+
+    def _query_name(self) -> str | None:
+        """The module's name for `fastapi.Query` (`from fastapi import Query`), if it has one."""
+        table = self.ctx.model.names
+        names = sorted(name for name, qual in table.imports.items() if qual in _QUERY and "." not in name and name not in table.defined)
+        return "Query" if "Query" in names else (names[0] if names else None)
+
+
+def _fits(default: cst.BaseExpression | None, bound: int) -> bool:
+    """The default is not an integer above the bound (the fix would make it invalid)."""
+    if isinstance(default, cst.Integer):
+        try:
+            return int(default.evaluated_value) <= bound
+        except (TypeError, ValueError):
+            return False
+    return True
 
 
 def _reads(body: cst.BaseSuite, name: str) -> bool:
