@@ -120,6 +120,8 @@ class LostUpdateRace(Rule):
         #: id of a call that runs a literal SELECT or UPDATE -> "select" / "update"
         self._sql: dict[int, str] = {}
         self._functions: list[str] = []
+        #: per enclosing function: whether it loads a row or runs literal SQL
+        self._candidates: list[bool] = []
         self._scope = TRUE
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -130,6 +132,7 @@ class LostUpdateRace(Rule):
         sql = self._sql_text(node.args[0].value)
         if sql is not None and (_SELECT.search(sql) or _UPDATE.search(sql)):
             self._sql[id(node)] = "select" if _SELECT.search(sql) else "update"
+            self._mark()
 
     def _sql_text(self, value: cst.BaseExpression) -> str | None:
         if isinstance(value, cst.Call) and value.args and method_name(value) is None:
@@ -150,15 +153,22 @@ class LostUpdateRace(Rule):
         load = self._unlocked_load(node.value)
         if load is not None:
             self._loads[id(node)] = (load, self.ctx.model.describe(load))
+            self._mark()
+
+    def _mark(self) -> None:
+        """The innermost function loads a row or runs literal SQL: worth checking when it ends."""
+        if self._candidates:
+            self._candidates[-1] = True
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         scope = self.ctx.model.defining
         self._functions.append(scope.qualname if scope is not None else "")
+        self._candidates.append(False)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         qualname = self._functions.pop()
-        if self.ctx.is_test:
-            return
+        if not self._candidates.pop() or self.ctx.is_test:
+            return  # most functions load no row and run no SQL: no need to walk them again
         # start-up code (a lifespan's seeding and repairs) runs once, not beside itself
         # and a function whose callers all hold a lock does not run beside itself either
         self._scope = ~(queries.is_runtime_code(qualname) & ~queries.is_request_code(qualname)) & ~queries.is_serialized_by_callers(qualname)
