@@ -116,6 +116,18 @@ def is_write_statement(expr: cst.BaseExpression, values_of=None, depth: int = 0)
     return False
 
 
+def nodes_in_order(node: cst.CSTNode, *, enter_scopes: bool = True) -> Iterator[cst.CSTNode]:
+    """The nodes under `node` (itself first) in source order. With `enter_scopes=False`, nested
+    functions, classes and lambdas are yielded but not entered."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        yield item
+        if not enter_scopes and item is not node and isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(reversed(item.children))
+
+
 def calls_in(node: cst.CSTNode) -> list[cst.Call]:
     """Every call inside `node` (nested functions and lambdas included)."""
     out: list[cst.Call] = []

@@ -1191,8 +1191,12 @@ def _takes_lock(expr: cst.BaseExpression) -> bool:
     `pg_advisory_xact_lock`: an expression that names a lock being taken."""
     if isinstance(expr, cst.Call):
         expr = expr.func
-    name = (dotted(expr) or "").lower() if isinstance(expr, (cst.Name, cst.Attribute)) else ""
-    last = name.rsplit(".", 1)[-1]
+    if isinstance(expr, cst.Attribute):
+        last = expr.attr.value.lower()
+    elif isinstance(expr, cst.Name):
+        last = expr.value.lower()
+    else:
+        return False
     return "advisory" in last or (last.endswith("lock") and not last.endswith("unlock"))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.analysis.chains import chain_calls, method_name
+from fastlint.analysis.chains import chain_calls, method_name, nodes_in_order
 from fastlint.analysis.names import dotted
 from fastlint.conditions import TRUE
 from fastlint.rule import Rule
@@ -270,13 +270,7 @@ class LostUpdateRace(Rule):
 
 def _own_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The nodes under `node` in source order, not entering nested functions, classes, lambdas."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        yield item
-        if item is not node and isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(reversed(item.children))
+    return nodes_in_order(node, enter_scopes=False)
 
 
 def _calls_within(expr: cst.CSTNode) -> list[cst.Call]:

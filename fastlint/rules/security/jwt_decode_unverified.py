@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastlint.analysis.chains import returned_values
+from fastlint.analysis.chains import nodes_in_order, returned_values
 from fastlint.analysis.model import ref_of
 from fastlint.analysis.names import dotted
 from fastlint.diagnostics import FixSafety
@@ -279,19 +279,11 @@ def _binds(function: cst.FunctionDef, name: str) -> bool:
         elif isinstance(item, cst.ImportAlias) and item.asname is None:
             targets.append(cst.Name(dotted(item.name).split(".")[0]) if dotted(item.name) else item.name)
         for target in targets:
-            names = [target] + [n for n in _walk(target) if isinstance(n, cst.Name)]
+            names = [target] + [n for n in nodes_in_order(target) if isinstance(n, cst.Name)]
             if any(isinstance(n, cst.Name) and n.value == name for n in names):
                 return True
         stack.extend(item.children)
     return False
-
-
-def _walk(node: cst.CSTNode):  # type: ignore[no-untyped-def]
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        yield item
-        stack.extend(item.children)
 
 
 def _is_false(value: cst.BaseExpression | None) -> bool:
@@ -405,7 +397,7 @@ def _vetted_before(call: cst.Call, function: cst.FunctionDef) -> bool:
             stack.extend(item.children)
         return False
 
-    for item in _in_order(function.body):
+    for item in nodes_in_order(function.body):
         if item is call:
             return False
         if isinstance(item, cst.Assign) and carries(item.value):
@@ -415,12 +407,3 @@ def _vetted_before(call: cst.Call, function: cst.FunctionDef) -> bool:
             if any(word in name.lower() for word in _VETTING) and any(carries(a.value) for a in item.args):
                 return True
     return False
-
-
-def _in_order(node: cst.CSTNode):  # type: ignore[no-untyped-def]
-    """The nodes under `node` in source order (pre-order)."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        yield item
-        stack.extend(reversed(item.children))
