@@ -251,7 +251,9 @@ def check(
     force_exclude: bool,
 ) -> None:
     """Lint PATHS (default: the current directory)."""
-    from fastlint.runner import Plan, default_jobs, run
+    from fastlint.runner import Plan, default_jobs, run, tune_gc
+
+    tune_gc()
 
     cwd = os.getcwd()
     registry = default_registry()

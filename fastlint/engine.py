@@ -233,6 +233,11 @@ class FileResult:
     #: the source itself, for text linted from memory (the Python API): pending findings are placed
     #: from it instead of re-reading `source_path`
     source_text: str | None = None
+    #: pending findings placed by the project pass (index in `pending` -> placement, None for
+    #: one that has no place), kept so that a later run (through the cache) need not re-parse
+    placements: dict[int, Placed | None] = field(default_factory=dict)
+    #: `placements` grew in this run (the cache entry is written again)
+    placed_now: bool = False
 
 
 @dataclass(frozen=True)
@@ -283,9 +288,29 @@ def decode_source(data: bytes) -> str:
     return text
 
 
-def parse_source(text: str) -> cst.Module:
+def _skip_validation(self: cst.CSTNode) -> None:
+    pass
+
+
+def _parse_module(text: str) -> cst.Module:
+    """`cst.parse_module` without LibCST's per-node validation (about a tenth of the parse): every
+    node the native parser builds is valid by construction, and validation only raises. The
+    nodes that rules build (fix replacements) are validated as usual: the hook is put back at
+    once."""
+    base = cst.CSTNode
+    validate = base.__dict__.get("__post_init__")
+    if validate is None:  # pragma: no cover - a LibCST without the hook
+        return cst.parse_module(text)
+    base.__post_init__ = _skip_validation  # type: ignore[method-assign]
     try:
         return cst.parse_module(text)
+    finally:
+        base.__post_init__ = validate  # type: ignore[method-assign]
+
+
+def parse_source(text: str) -> cst.Module:
+    try:
+        return _parse_module(text)
     except cst.ParserSyntaxError as exc:
         message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
         line, column = max(exc.raw_line, 1), max(exc.raw_column, 0) + 1
@@ -420,17 +445,17 @@ def lint_source(
     reports = [r for r in reports if instances.index(r[0]) not in failed]
     definite = [(rule, report) for rule, report, residual in reports if residual[0] == "T"]
     if definite:
-        result.diagnostics.extend(materialize(text, module, job.display_path, definite, local, result.silenced))
+        result.diagnostics.extend(materialize(text, module, job.display_path, definite, local, result.silenced, order))
     waiting = [(rule, report, residual) for rule, report, residual in reports if residual[0] != "T"]
     if waiting:
         result.pending = _pending(order, waiting)
         walked = {id(n) for n in order} if len(result.pending) < len(waiting) else None
         if walked is not None:  # reported at nodes the walk does not enter: place them now
-            for rule, report, residual in waiting:
-                if id(report.node) in walked:
-                    continue
-                for diagnostic in materialize(text, module, job.display_path, [(rule, report)], local, result.silenced):
-                    result.pending.append(PendingFinding(rule.code, -1, report.message, report.hint, (), residual, diagnostic))
+            outside = [(rule, report, residual) for rule, report, residual in waiting if id(report.node) not in walked]
+            placed = place(text, module, job.display_path, [(rule, report) for rule, report, _ in outside], order)
+            for (rule, report, residual), where in zip(outside, placed):
+                if where is not None:
+                    result.pending.append(PendingFinding(rule.code, -1, report.message, report.hint, (), residual, where))
         result.source_path = job.path
         result.digest = _digest(text)
         if job.source is not None:
@@ -515,6 +540,101 @@ def _node_text(text: str, starts: list[int], span: tuple[tuple[int, int], tuple[
     return short + field.suffix
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A finding with its place: location, message and hint templates with their fields, fix,
+    and whether a directive silences it. Lookup fields (filled in from the project index) stay
+    open until it becomes a diagnostic, so a placement can be kept (in the file's result, and
+    in the cache) while the other files change."""
+
+    code: str
+    name: str
+    severity: Severity
+    path: str
+    location: Location
+    message: str
+    hint: str
+    fields: tuple[tuple[str, Any], ...]
+    fix: Fix | None = None
+    #: a `# noqa` / `# fastlint: ignore` directive covers it
+    suppressed: bool = False
+
+    def diagnostic(self, index: ProjectIndex | None) -> Diagnostic:
+        values: dict[str, Any] = {}
+        for key, value in self.fields:
+            if isinstance(value, Lookup):
+                value = (index.lookup(value.query, value.args) if index is not None else None) or "?"
+            values[key] = value
+        return Diagnostic(
+            code=self.code,
+            name=self.name,
+            message=self.message.format(**values),
+            fix_hint=self.hint.format(**values),
+            severity=self.severity,
+            path=self.path,
+            location=self.location,
+            fix=self.fix,
+        )
+
+    def silenced(self) -> Silenced:
+        return Silenced(self.code, self.location.line, self.location.end_line)
+
+
+def place(
+    text: str,
+    module: cst.Module,
+    path: str,
+    items: Sequence[tuple[Any, Report]],
+    order: Sequence[cst.CSTNode] | None = None,
+) -> list[Placed | None]:
+    """Place reports (one result per item, None where the reported node has no position):
+    positions of the reported nodes and of the nodes quoted in messages, message fields,
+    suppression by directives, and fixes. `order` (the walk's nodes, in order) lets the
+    positions come from the top-level statements that hold the nodes."""
+    wanted: list[cst.CSTNode] = []
+    for _, report in items:
+        wanted.append(report.node)
+        wanted.extend(v.node for v in report.fields.values() if isinstance(v, NodeText))
+    positions = positions_of(module, wanted, text, order)
+    suppressions = parse_suppressions(text) if might_have_directives(text) else None
+    starts = _offsets(text)
+    spans = [positions.get(id(report.node)) for _, report in items]
+    suppressed = [
+        span is not None and suppressions is not None and suppressions.is_suppressed(rule.code, span[0][0], span[1][0])
+        for (rule, _), span in zip(items, spans)
+    ]
+    fixable = [n for n in range(len(items)) if spans[n] is not None and not suppressed[n]]
+    fixes = _fixes(text, module, [items[n] for n in fixable])
+    fix_of = {n: fixes[i] for i, n in enumerate(fixable) if i in fixes}
+    out: list[Placed | None] = []
+    for n, (rule, report) in enumerate(items):
+        span = spans[n]
+        if span is None:
+            out.append(None)
+            continue
+        (line, col), (end_line, end_col) = span
+        fields: list[tuple[str, Any]] = []
+        for key, v in report.fields.items():
+            if isinstance(v, NodeText):
+                v = _node_text(text, starts, positions[id(v.node)], v) if id(v.node) in positions else "..."
+            fields.append((key, v))
+        out.append(
+            Placed(
+                code=rule.code,
+                name=rule.name,
+                severity=rule.severity,
+                path=path,
+                location=Location(line, col + 1, end_line, end_col + 1),
+                message=report.message,
+                hint=report.hint,
+                fields=tuple(fields),
+                fix=fix_of.get(n),
+                suppressed=suppressed[n],
+            )
+        )
+    return out
+
+
 def materialize(
     text: str,
     module: cst.Module,
@@ -522,51 +642,19 @@ def materialize(
     items: Sequence[tuple[Any, Report]],
     index: ProjectIndex | None = None,
     silenced: list[Silenced] | None = None,
+    order: Sequence[cst.CSTNode] | None = None,
 ) -> list[Diagnostic]:
-    """Diagnostics for reports whose condition holds: positions of the reported nodes (and of the
-    nodes quoted in messages), message text, and `# noqa` suppressions (the findings they silence
-    are appended to `silenced` when it is given)."""
-    wanted: list[cst.CSTNode] = []
-    for _, report in items:
-        wanted.append(report.node)
-        wanted.extend(v.node for v in report.fields.values() if isinstance(v, NodeText))
-    positions = positions_of(module, wanted)
-    suppressions = parse_suppressions(text)
-    starts = _offsets(text)
-    kept: list[tuple[Any, Report, Any]] = []
-    for rule, report in items:
-        span = positions.get(id(report.node))
-        if span is None:
-            continue
-        (line, col), (end_line, end_col) = span
-        if suppressions.is_suppressed(rule.code, line, end_line):
-            if silenced is not None:
-                silenced.append(Silenced(rule.code, line, end_line))
-            continue
-        kept.append((rule, report, span))
-    fixes = _fixes(text, module, [(rule, report) for rule, report, _ in kept])
+    """Diagnostics for reports whose condition holds (see `place`); the findings directives
+    silence are appended to `silenced` when it is given."""
     out: list[Diagnostic] = []
-    for i, (rule, report, span) in enumerate(kept):
-        (line, col), (end_line, end_col) = span
-        fields: dict[str, Any] = {}
-        for key, v in report.fields.items():
-            if isinstance(v, NodeText):
-                v = _node_text(text, starts, positions[id(v.node)], v) if id(v.node) in positions else "..."
-            elif isinstance(v, Lookup):
-                v = (index.lookup(v.query, v.args) if index is not None else None) or "?"
-            fields[key] = v
-        out.append(
-            Diagnostic(
-                code=rule.code,
-                name=rule.name,
-                message=report.message.format(**fields),
-                fix_hint=report.hint.format(**fields),
-                severity=rule.severity,
-                path=path,
-                location=Location(line, col + 1, end_line, end_col + 1),
-                fix=fixes.get(i),
-            )
-        )
+    for placed in place(text, module, path, items, order):
+        if placed is None:
+            continue
+        if placed.suppressed:
+            if silenced is not None:
+                silenced.append(placed.silenced())
+            continue
+        out.append(placed.diagnostic(index))
     return out
 
 
@@ -601,10 +689,14 @@ def _ordered_nodes(module: cst.Module) -> Iterator[cst.CSTNode]:
         stack.extend(children)
 
 
-def nodes_at(module: cst.Module, ordinals: set[int]) -> dict[int, cst.CSTNode]:
+def nodes_at(module: cst.Module, ordinals: set[int], order: list[cst.CSTNode] | None = None) -> dict[int, cst.CSTNode]:
+    """The nodes at these walk ordinals; the nodes walked up to the last of them are appended to
+    `order` when it is given."""
     out: dict[int, cst.CSTNode] = {}
     last = max(ordinals, default=-1)
     for i, node in enumerate(_ordered_nodes(module)):
+        if order is not None:
+            order.append(node)
         if i in ordinals:
             out[i] = node
         if i >= last:
@@ -624,8 +716,8 @@ class PendingFinding:
     #: message fields; a quoted node is ("\0node", ordinal, suffix, limit)
     fields: tuple[tuple[str, Any], ...]
     condition: Expr
-    #: already placed (a node the walk does not enter, e.g. a parameter's name): used as is
-    placed: Diagnostic | None = None
+    #: already placed (a node the walk does not enter, e.g. a parameter's name)
+    placed: Placed | None = None
     #: the fix: the node replaced (an ordinal, -1 for none) and the node that replaces it
     fix_target: int = -1
     replacement: cst.CSTNode | None = None
@@ -671,14 +763,42 @@ def _pending(order: Sequence[cst.CSTNode], waiting: Sequence[tuple[Rule, Report,
     return out
 
 
-def materialize_pending(
-    result: FileResult, confirmed: Sequence[PendingFinding], rules: dict[str, Any], index: ProjectIndex | None = None
-) -> list[Diagnostic]:
-    """Place confirmed pending findings: re-read and re-parse the file (only files with confirmed
-    findings pay for this). A file that changed since it was linted is not guessed at. The
-    findings that directives silence are added to `result.silenced`."""
-    if not confirmed or (result.source_path is None and result.source_text is None):
-        return []
+def materialize_pending(result: FileResult, confirmed: Sequence[PendingFinding], rules: dict[str, Any], index: ProjectIndex | None = None) -> list[Diagnostic]:
+    """Diagnostics for confirmed pending findings. Those not placed yet are placed by re-reading
+    and re-parsing the file (only files with confirmed findings pay for this; a file that
+    changed since it was linted is not guessed at), and the placements are kept in
+    `result.placements` (and so in the cache). The findings that directives silence are added to
+    `result.silenced`."""
+    out: list[Diagnostic] = []
+    todo: list[tuple[int, PendingFinding]] = []
+    position = {id(f): i for i, f in enumerate(result.pending)}
+    for f in confirmed:
+        i = position.get(id(f), -1)
+        where = f.placed if f.placed is not None else result.placements.get(i)
+        if where is None and i not in result.placements:
+            todo.append((i, f))
+        elif where is not None:
+            if where.suppressed:
+                result.silenced.append(where.silenced())
+            else:
+                out.append(where.diagnostic(index))
+    if todo:
+        for i, where in zip([i for i, _ in todo], _place_pending(result, [f for _, f in todo], rules)):
+            result.placements[i] = where
+            result.placed_now = True
+            if where is None:
+                continue
+            if where.suppressed:
+                result.silenced.append(where.silenced())
+            else:
+                out.append(where.diagnostic(index))
+    return out
+
+
+def _place_pending(result: FileResult, pending: Sequence[PendingFinding], rules: dict[str, Any]) -> list[Placed | None]:
+    nothing: list[Placed | None] = [None] * len(pending)
+    if result.source_path is None and result.source_text is None:
+        return nothing
     if result.source_text is not None:
         text = result.source_text
     else:
@@ -686,25 +806,23 @@ def materialize_pending(
             with open(result.source_path, "rb") as fh:  # type: ignore[arg-type]
                 text = decode_source(fh.read())
         except (OSError, SourceError):
-            return []
+            return nothing
     if _digest(text) != result.digest:
-        return []
+        return nothing
     try:
         module = parse_source(text)
     except SourceError:
-        return []
-    placed = [f.placed for f in confirmed if f.placed is not None]
-    confirmed = [f for f in confirmed if f.placed is None]
-    if not confirmed:
-        return placed
-    wanted = {f.ordinal for f in confirmed}
-    for f in confirmed:
+        return nothing
+    wanted = {f.ordinal for f in pending}
+    for f in pending:
         wanted.update(v[1] for _, v in f.fields if isinstance(v, tuple) and v and v[0] == "\0node")
         if f.fix_target != -1:
             wanted.add(f.fix_target)
-    nodes = nodes_at(module, wanted)
+    walked: list[cst.CSTNode] = []
+    nodes = nodes_at(module, wanted, walked)
     items: list[tuple[Any, Report]] = []
-    for f in confirmed:
+    kept: list[int] = []
+    for n, f in enumerate(pending):
         node = nodes.get(f.ordinal)
         if node is None:
             continue
@@ -720,7 +838,11 @@ def materialize_pending(
         target = nodes.get(f.fix_target) if f.fix_target != -1 else None
         replacement = f.replacement if target is not None else None
         items.append((rules[f.code], Report(node, f.message, f.hint, fields, TRUE, replacement, target)))
-    return placed + materialize(text, module, result.path, items, index, result.silenced)
+        kept.append(n)
+    out = list(nothing)
+    for n, where in zip(kept, place(text, module, result.path, items, walked)):
+        out[n] = where
+    return out
 
 
 #: database names a revision file may mention (`dialect.name == "mysql"`, `postgresql_using=`,

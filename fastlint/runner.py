@@ -63,6 +63,21 @@ def _init_worker(plan: Plan) -> None:
     _PLAN = plan
 
 
+def tune_gc() -> None:
+    """For a process that lints: LibCST allocates millions of short-lived, acyclic nodes, and
+    the default thresholds run the cycle collector every 700 of them. Objects alive now (the
+    imported modules) are moved out of its sight; young collections run 70x less often."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 50)
+
+
+def _start_worker(plan: Plan) -> None:
+    tune_gc()
+    _init_worker(plan)
+
+
 def _lint_chunk(jobs: Sequence[FileJob]) -> list[tuple[FileResult, str]]:
     assert _PLAN is not None
     directives = _PLAN.unused is not None
@@ -93,7 +108,7 @@ def lint_jobs(jobs: Sequence[FileJob], plan: Plan, workers: int) -> tuple[list[t
     results: list[tuple[FileResult, str]] = []
     chunks = _chunks(jobs, workers)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(plan,)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(plan,)) as pool:
             for chunk_result in pool.map(_lint_chunk, chunks):
                 results.extend(chunk_result)
     except BrokenProcessPool:

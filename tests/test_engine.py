@@ -165,6 +165,57 @@ def test_targeted_positions_equal_position_provider(path: Path) -> None:
         assert got[id(node)] == ((r.start.line, r.start.column), (r.end.line, r.end.column)), type(node).__name__
 
 
+@pytest.mark.parametrize("path", _all_fixture_modules(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_positions_by_statement_equal_position_provider(path: Path) -> None:
+    """Positions computed from the top-level statements that hold the nodes (the fast path) are
+    the ones PositionProvider gives, for every node the walk enters, in every fixture file."""
+    from fastlint.engine import walk
+    from fastlint.positions import _by_statement
+
+    text = path.read_text(encoding="utf-8")
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    order: list[cst.CSTNode] = []
+    walk(module, {}, {}, order)
+    nodes = [n for n in order if n is not module]
+    if not nodes:
+        return
+    got = _by_statement(module, {id(n) for n in nodes}, text, order)
+    assert got is not None, "the fast path gave up on a plain file"
+    for node in nodes:
+        r = expected[node]
+        assert got[id(node)] == ((r.start.line, r.start.column), (r.end.line, r.end.column)), type(node).__name__
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import os\r\n\r\n# c\r\n@dec\r\ndef f():\r\n    return os.getcwd()\r\n",
+        "x = 1; y = (\n  2)\n\n\nclass A:\n    z = 3",  # no trailing newline
+        "x = 1\ry = 2\r",  # CR line endings
+        "s = '''\u2028'''\nt = 1\n",  # a line separator CPython does not count as a line end
+        "@(lambda f: f)\n# between\n@d\nclass C: pass\n",
+        "if True:\n    a = 1\nelse:\n    a = 2\nb = a\n",
+        "type X = int\ny: X = 1\n",  # CPython < 3.12 rejects it: the whole module is generated
+    ],
+)
+def test_positions_fast_path_or_fallback_agree_on_odd_layouts(text: str) -> None:
+    from fastlint.engine import walk
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        pytest.skip("LibCST rejects it too")
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    order: list[cst.CSTNode] = []
+    walk(module, {}, {}, order)
+    nodes = [n for n in order if n is not module]
+    got = positions_of(module, nodes, text, order)
+    for node in nodes:
+        r = expected[node]
+        assert got[id(node)] == ((r.start.line, r.start.column), (r.end.line, r.end.column)), type(node).__name__
+
+
 @pytest.mark.parametrize("path", _all_fixture_modules()[:20], ids=lambda p: p.name)
 def test_ordinals_of_the_lint_walk_and_the_placing_walk_agree(path: Path) -> None:
     """Pending findings name nodes by walk order; the walk that places them must see the same order."""
