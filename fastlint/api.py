@@ -111,7 +111,8 @@ def lint_source(
     result = lint_file(job, plan.rules, settings, settings.call_depth, plan.unused is not None)
     facts = [result.facts] if result.facts is not None else []
     if project:
-        facts += [r.facts for r in _project_context([job], plan, settings.jobs or default_jobs(), cwd) if r.facts is not None]
+        context = _project_context([job], plan, settings.jobs or default_jobs(), cwd, None, None)
+        facts += [r.facts for r, _ in context.results if r.facts is not None]
     index = ProjectIndex(facts, call_depth=settings.call_depth)
     # alone, the text cannot tell whether another file would confirm a finding: FL002 leaves those codes alone
     diagnostics = settle(result, job.relpath, index, plan, RunResult(), complete=project)

@@ -225,6 +225,8 @@ def cli() -> None:
 @click.option("--warn-unused-ignores", is_flag=True, help="Report `# noqa` / `# fastlint: ignore` directives that silence nothing (FL002).")
 @click.option("--project-context", is_flag=True, help="Read the whole project for the cross-file rules, report only on PATHS (the pre-commit hook).")
 @click.option("--force-exclude", is_flag=True, help="Apply the excludes to files named on the command line too (the pre-commit hook).")
+@click.option("--no-cache", is_flag=True, help="Lint every file again; read and write no cache (also: FASTLINT_NO_CACHE=1).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Where the cache lives (default: .fastlint_cache at the project root; also: FASTLINT_CACHE_DIR).")
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -249,9 +251,14 @@ def check(
     warn_unused_ignores: bool,
     project_context: bool,
     force_exclude: bool,
+    no_cache: bool,
+    cache_dir: str | None,
 ) -> None:
     """Lint PATHS (default: the current directory)."""
-    from fastlint.runner import Plan, default_jobs, run, tune_gc
+    from fastlint.cache import cache_dir as cache_location
+    from fastlint.cache import enabled as caching
+    from fastlint.progress import Progress
+    from fastlint.runner import Plan, default_jobs, make_cache, run, tune_gc
 
     tune_gc()
 
@@ -277,10 +284,16 @@ def check(
         return
     workers = jobs if jobs else (settings.jobs or default_jobs())
     plan = Plan(tuple(setups), settings, dropped, unused)
-    lint = functools.partial(run, paths or (".",), plan, workers, cwd, project_context=project_context, force_exclude=force_exclude)
+    cache = make_cache(plan, cache_location(settings.root, cache_dir)) if caching(no_cache) else None
+    progress = Progress() if Progress.wanted(quiet) else None
+    lint = functools.partial(
+        run, paths or (".",), plan, workers, cwd, project_context=project_context, force_exclude=force_exclude, cache=cache, progress=progress
+    )
     result = lint()
     if fix or diff:
         result = _fix(result, lint, unsafe_fixes, diff, quiet, exit_zero)
+    for message in result.warnings:
+        click.echo(f"warning: {message}", err=True)
     for message in result.errors:
         click.echo(f"error: {message}", err=True)
     if write_baseline:
@@ -312,6 +325,28 @@ def check(
     if result.diagnostics and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Use this pyproject.toml (its folder is the project root).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Remove this cache folder instead of the project's.")
+def clean(config_path: str | None, cache_dir: str | None) -> None:
+    """Remove the project's cache (.fastlint_cache at the project root, or --cache-dir)."""
+    from fastlint.cache import cache_dir as cache_location
+    from fastlint.cache import clean as remove_cache
+
+    try:
+        settings = load_settings(config_path, Path(os.getcwd()))
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    where = cache_location(settings.root, cache_dir)
+    try:
+        removed = remove_cache(where)
+    except OSError as exc:
+        _fail(f"cannot remove the cache: {exc}")
+        return
+    click.echo(f"removed {where}" if removed else f"no cache at {where}", err=True)
 
 
 @cli.command()

@@ -21,11 +21,13 @@ from typing import Any
 import pathspec
 
 from fastlint.analysis.index import ProjectIndex
+from fastlint.cache import Cache, run_key
 from fastlint.conditions import decide
 from fastlint.config import Settings
 from fastlint.diagnostics import Diagnostic
 from fastlint.discovery import discover
 from fastlint.engine import FileJob, FileResult, RuleSetup, lint_file, materialize_pending
+from fastlint.progress import Progress
 from fastlint.suppression import UnusedCheck, unused_diagnostics
 
 #: Below this many files a pool costs more than it saves.
@@ -47,6 +49,8 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     errors: list[str] = field(default_factory=list)
+    #: problems that do not change the result (the cache could not be written)
+    warnings: list[str] = field(default_factory=list)
     internal_error: bool = False
     stats: dict[str, Any] = field(default_factory=dict)
     #: display path -> the path linted (where `--fix` reads and writes the file)
@@ -56,11 +60,13 @@ class RunResult:
 
 
 _PLAN: Plan | None = None
+_CACHE: Cache | None = None
 
 
-def _init_worker(plan: Plan) -> None:
-    global _PLAN
+def _init_worker(plan: Plan, cache: Cache | None = None) -> None:
+    global _PLAN, _CACHE
     _PLAN = plan
+    _CACHE = cache
 
 
 def tune_gc() -> None:
@@ -73,18 +79,30 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 50, 50)
 
 
-def _start_worker(plan: Plan) -> None:
+def _start_worker(plan: Plan, cache: Cache | None) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     tune_gc()
-    _init_worker(plan)
+    _init_worker(plan, cache)
 
 
-def _lint_chunk(jobs: Sequence[FileJob]) -> list[tuple[FileResult, str]]:
+def _lint_chunk(items: Sequence[tuple[FileJob, str | None]]) -> tuple[list[tuple[FileResult, str]], str | None]:
+    """Lint a chunk of jobs (each with its cache key, None for no caching); returns the results
+    and the first error met writing the cache."""
     assert _PLAN is not None
     directives = _PLAN.unused is not None
-    return [(lint_file(job, _PLAN.rules, _PLAN.settings, _PLAN.settings.call_depth, directives), job.relpath) for job in jobs]
+    out = []
+    for job, key in items:
+        result = lint_file(job, _PLAN.rules, _PLAN.settings, _PLAN.settings.call_depth, directives)
+        result.pack()
+        if key is not None and _CACHE is not None:
+            _CACHE.store(key, result)
+        out.append((result, job.relpath))
+    return out, _CACHE.write_error if _CACHE is not None else None
 
 
-def _chunks(items: Sequence[FileJob], workers: int) -> list[list[FileJob]]:
+def _chunks(items: Sequence[Any], workers: int) -> list[list[Any]]:
     size = max(1, min(64, len(items) // (workers * 8) or 1))
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
@@ -96,24 +114,69 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def lint_jobs(jobs: Sequence[FileJob], plan: Plan, workers: int) -> tuple[list[tuple[FileResult, str]], list[str]]:
-    """Lint every job; returns the results in job order and any run-level errors."""
-    if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL:
-        _init_worker(plan)
-        return _lint_chunk(jobs), []
-    import multiprocessing
+@dataclass
+class Linted:
+    """The results of `lint_jobs`, in job order, with each one's cache key."""
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    results: list[tuple[FileResult, str]] = []
-    chunks = _chunks(jobs, workers)
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(plan,)) as pool:
-            for chunk_result in pool.map(_lint_chunk, chunks):
-                results.extend(chunk_result)
-    except BrokenProcessPool:
-        return results, ["a worker process died; the results are incomplete (rerun with --jobs 1 to find the file)"]
-    return results, []
+    results: list[tuple[FileResult, str]] = field(default_factory=list)
+    keys: list[str | None] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    hits: int = 0
+
+
+def lint_jobs(
+    jobs: Sequence[FileJob], plan: Plan, workers: int, cache: Cache | None = None, progress: Progress | None = None
+) -> Linted:
+    """Lint every job: results from the cache where an entry matches, the others linted (in a
+    pool of `workers` processes for more than a few files) and stored."""
+    out = Linted()
+    keys: list[str | None] = [cache.job_key(job) for job in jobs] if cache is not None else [None] * len(jobs)
+    results: list[tuple[FileResult, str] | None] = [None] * len(jobs)
+    todo: list[int] = []
+    for i, (job, key) in enumerate(zip(jobs, keys)):
+        hit = cache.load(key) if cache is not None and key is not None else None
+        if hit is not None:
+            results[i] = (hit, job.relpath)
+            out.hits += 1
+        else:
+            todo.append(i)
+    if progress is not None:
+        progress.start(len(jobs), done=out.hits)
+    items = [(jobs[i], keys[i] if jobs[i].source is None else None) for i in todo]
+    done: list[tuple[FileResult, str]] = []
+    write_error: str | None = None
+    if workers <= 1 or len(items) < MIN_FILES_FOR_POOL:
+        _init_worker(plan, cache)
+        for chunk in _chunks(items, 1):
+            chunk_results, error = _lint_chunk(chunk)
+            done.extend(chunk_results)
+            write_error = write_error or error
+            if progress is not None:
+                progress.advance(len(chunk_results))
+    else:
+        import multiprocessing
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(plan, cache)) as pool:
+                for chunk_results, error in pool.map(_lint_chunk, _chunks(items, workers)):
+                    done.extend(chunk_results)
+                    write_error = write_error or error
+                    if progress is not None:
+                        progress.advance(len(chunk_results))
+        except BrokenProcessPool:
+            out.errors.append("a worker process died; the results are incomplete (rerun with --jobs 1 to find the file)")
+    if progress is not None:
+        progress.finish()
+    for i, result in zip(todo, done):
+        results[i] = result
+    out.results = [r for r in results if r is not None]
+    out.keys = [k for r, k in zip(results, keys) if r is not None]
+    if write_error:
+        out.warnings.append(f"{write_error} (the run goes on without it; --no-cache silences this)")
+    return out
 
 
 def covers_project(paths: Sequence[str], root: str, cwd: str) -> bool:
@@ -127,24 +190,24 @@ def covers_project(paths: Sequence[str], root: str, cwd: str) -> bool:
 
 
 def _history_context(
-    jobs: Sequence[FileJob], results: Sequence[tuple[FileResult, str]], plan: Plan, workers: int, cwd: str
-) -> list[FileResult]:
+    jobs: Sequence[FileJob], results: Sequence[tuple[FileResult, str]], plan: Plan, workers: int, cwd: str, cache: Cache | None
+) -> Linted:
     """On a run over some files only (a pre-commit hook's changed files), the other revision
     files of each Alembic versions folder a given revision sits in: their facts complete the
     history (heads, missing parents), their findings are not reported."""
     folders = sorted({os.path.dirname(job.path) for job, (result, _) in zip(jobs, results) if result.facts and "alembic" in result.facts})
     if not folders:
-        return []
+        return Linted()
     settings = plan.settings
     given = {job.path for job in jobs}
     found = discover(folders, settings.root, cwd, settings.excludes, settings.respect_gitignore)
     extra = [job for job in found.jobs if job.path not in given and _mentions(job.path, b"down_revision")]
     # facts only: no rule runs on these files
-    context, _ = lint_jobs(extra, replace(plan, rules=()), workers)
-    return [result for result, _ in context]
+    facts_plan = replace(plan, rules=(), unused=None)
+    return lint_jobs(extra, facts_plan, workers, _facts_cache(facts_plan, cache))
 
 
-def _project_context(jobs: Sequence[FileJob], plan: Plan, workers: int, cwd: str) -> list[FileResult]:
+def _project_context(jobs: Sequence[FileJob], plan: Plan, workers: int, cwd: str, cache: Cache | None, progress: Progress | None) -> Linted:
     """`--project-context`: every other file of the project (the configuration's root), read for
     its facts only (no rule runs on it, nothing in it is reported), so that a run over a few files
     (a pre-commit hook's) sees the same routes, dependencies and Alembic history as a full run."""
@@ -152,8 +215,20 @@ def _project_context(jobs: Sequence[FileJob], plan: Plan, workers: int, cwd: str
     given = {job.path for job in jobs}
     found = discover([settings.root], settings.root, cwd, settings.excludes, settings.respect_gitignore)
     extra = [job for job in found.jobs if job.path not in given]
-    context, _ = lint_jobs(extra, replace(plan, rules=(), unused=None), workers)
-    return [result for result, _ in context]
+    facts_plan = replace(plan, rules=(), unused=None)
+    return lint_jobs(extra, facts_plan, workers, _facts_cache(facts_plan, cache), progress)
+
+
+def _facts_cache(facts_plan: Plan, cache: Cache | None) -> Cache | None:
+    """The cache of a facts-only pass: its own entries, and (read-only) those of full runs,
+    whose facts are the same."""
+    if cache is None:
+        return None
+    return Cache(cache.directory, run_key((), facts_plan.settings, False), fallbacks=(cache.key,))
+
+
+def make_cache(plan: Plan, directory: Path) -> Cache:
+    return Cache(directory, run_key(plan.rules, plan.settings, plan.unused is not None))
 
 
 def _mentions(path: str, token: bytes) -> bool:
@@ -173,49 +248,70 @@ def run(
     project_context: bool = False,
     force_exclude: bool = False,
     sources: Mapping[str, str] | None = None,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Lint `paths`. A run over part of the project reads the Alembic revision files next to the
     given ones for their facts; with `project_context`, every file of the project (the cross-file
     rules then see what a full run sees, and only the given files are reported). With
     `force_exclude`, the configured excludes apply to files named explicitly too. `sources` (path
-    -> text) stands in for the content of those files (a `--fix` round's texts, not yet written)."""
+    -> text) stands in for the content of those files (a `--fix` round's texts, not yet written).
+    With a `cache`, files whose entry matches are not linted again (see `fastlint.cache`)."""
     started = time.perf_counter()
     settings = plan.settings
     found = discover(paths, settings.root, cwd, settings.excludes, settings.respect_gitignore, force_exclude=force_exclude)
     if sources:
         found.jobs = [replace(job, source=sources[job.path]) if job.path in sources else job for job in found.jobs]
     outcome = RunResult(files=len(found.jobs), errors=list(found.errors), job_paths={job.display_path: job.path for job in found.jobs})
-    file_results, errors = lint_jobs(found.jobs, plan, workers)
-    outcome.errors.extend(errors)
+    linted_files = lint_jobs(found.jobs, plan, workers, cache, progress)
+    file_results = linted_files.results
+    outcome.errors.extend(linted_files.errors)
+    outcome.warnings.extend(linted_files.warnings)
     linted = time.perf_counter()
 
     complete = covers_project(paths, settings.root, cwd)
+    context = Linted()
     if complete:
-        context: list[FileResult] = []
+        pass
     elif project_context and found.jobs:
-        context, complete = _project_context(found.jobs, plan, workers, cwd), True
+        context, complete = _project_context(found.jobs, plan, workers, cwd, cache, progress), True
     else:
-        context = _history_context(found.jobs, file_results, plan, workers, cwd)
-    facts = [r.facts for r, _ in file_results if r.facts is not None] + [r.facts for r in context if r.facts is not None]
+        context = _history_context(found.jobs, file_results, plan, workers, cwd, cache)
+    facts = [r.facts for r, _ in file_results if r.facts is not None] + [r.facts for r, _ in context.results if r.facts is not None]
     index = ProjectIndex(facts, call_depth=settings.call_depth)
     ignores = _PerFileIgnores(settings.per_file_ignores)
     diagnostics: list[Diagnostic] = []
     pending = 0
+    placed = 0
     rules = {setup.rule.code: setup.rule for setup in plan.rules}
-    for result, relpath in file_results:
-        pending += len(result.pending)
+    for (result, relpath), key in zip(file_results, linted_files.keys):
+        silenced = list(result.silenced)
         diagnostics.extend(settle(result, relpath, index, plan, outcome, rules=rules, ignores=ignores, complete=complete))
+        pending += len(result.pending)
+        if result.pending_blob is not None:
+            result.pending = []  # the bytes stay; the objects go
+        if result.placed_now:
+            placed += 1
+            if cache is not None and key is not None and result.source_text is None:
+                # keep the placements, so that the next run need not parse this file again
+                cache.store(key, replace(result, silenced=silenced, placed_now=False))
     diagnostics.sort(key=lambda d: d.sort_key)
     outcome.diagnostics = diagnostics
-    sql = Counter()
+    if cache is not None and complete and not sources and not outcome.errors:
+        cache.prune({k for k in linted_files.keys + context.keys if k is not None})
+    sql: Counter[str] = Counter()
     for result, _ in file_results:
         sql.update(result.stats)
     outcome.stats = {
         **{key: sql.get(key, 0) for key in ("sql_found", "sql_parsed", "sql_skipped")},
         "files": len(found.jobs),
+        "cache_hits": linted_files.hits,
+        "files_linted": len(found.jobs) - linted_files.hits,
+        "context_linted": len(context.results) - context.hits,
+        "files_placed_again": placed,
         "parse_errors": sum(1 for r, _ in file_results if not r.parsed),
         "pending_findings": pending,
-        "context_files": len(context),
+        "context_files": len(context.results),
         "lint_seconds": round(linted - started, 3),
         "project_seconds": round(time.perf_counter() - linted, 3),
         "by_code": dict(sorted(Counter(d.code for d in diagnostics).items())),
@@ -243,6 +339,7 @@ def settle(
     if ignores is None:
         ignores = _PerFileIgnores(plan.settings.per_file_ignores)
     outcome.internal_error = outcome.internal_error or result.internal_error
+    result.unpack()
     kept = list(result.diagnostics)
     confirmed = [f for f in result.pending if decide(f.condition, index.oracle)]
     if confirmed:

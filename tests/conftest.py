@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# The results cache stays off in tests (fixtures/ must stay clean, and a test that patches
+# fastlint must see its patch, not an entry); tests/test_cache.py switches it on in tmp_path.
+os.environ["FASTLINT_NO_CACHE"] = "1"
+
 
 @pytest.fixture
 def in_tmp(tmp_path: Path) -> Iterator[Path]:

@@ -57,7 +57,7 @@ def test_concise_quiet_statistics(in_tmp: Path) -> None:
     ]
     stats = invoke("check", "--statistics")
     assert "1  FL101  global-db-session" in stats.output
-    assert "1 files, 0 unparsable" in stats.output
+    assert "1 files (0 from the cache, 1 linted, 0 read again to place findings), 0 unparsable" in stats.output
 
 
 def test_select_ignore_and_exit_zero(in_tmp: Path) -> None:

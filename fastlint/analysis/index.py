@@ -69,6 +69,7 @@ class ProjectIndex:
         self._active: set[str] = set()
         self._split_memo: dict[str, tuple[str, list[str]] | None] = {}
         self._routes: dict[str, tuple[bool | None, bool]] = {}
+        self._registration_table: tuple[dict[str, list[tuple[str, bool | None]]], int, dict[str, int]] | None = None
         self._dependencies: set[str] | None = None
         self._entries: dict[str, str] | None = None
         self._reachable: dict[str, int] | None = None
@@ -476,18 +477,44 @@ class ProjectIndex:
         return self.has_kind(receiver, known.APPS_AND_ROUTERS), method
 
     def _registered(self, fn: str) -> tuple[bool | None, str]:
+        """`fn` is registered as an endpoint (`add_api_route(path, fn)`) on an app or router:
+        True with the method, None when a registration whose endpoint or owner is uncertain
+        might be it, else False."""
+        by_function, uncertain, naming = self._registrations()
         result: bool | None = False
-        for summary in self.modules.values():
-            for method, receiver, endpoint in summary["registrations"]:
-                hit = self.has_kind(endpoint, {"PF:" + fn})
-                if hit is False:
-                    continue
-                owner = self.has_kind(receiver, known.APPS_AND_ROUTERS)
-                if hit and owner:
-                    return True, method
-                if owner is not False:
-                    result = None
+        for method, owner in by_function.get(fn, ()):
+            if owner:
+                return True, method
+            if owner is not False:
+                result = None
+        # registrations whose endpoint is uncertain and does not name fn: `fn` might be it
+        if uncertain > naming.get(fn, 0):
+            result = None
         return result, ""
+
+    def _registrations(self) -> tuple[dict[str, list[tuple[str, bool | None]]], int, dict[str, int]]:
+        """Every registration of the project, once: the function it names -> (method, whether
+        its receiver is an app or router), in module order; how many have an uncertain endpoint
+        and a receiver that may be an app; and per function, how many of those name it."""
+        if self._registration_table is None:
+            by_function: dict[str, list[tuple[str, bool | None]]] = {}
+            uncertain = 0
+            naming: dict[str, int] = {}
+            for summary in self.modules.values():
+                for method, receiver, endpoint in summary["registrations"]:
+                    kinds, unknown = self.kinds(endpoint)
+                    named = [kind[3:] for kind in kinds if kind.startswith("PF:")]
+                    if not named and not unknown:
+                        continue
+                    owner = self.has_kind(receiver, known.APPS_AND_ROUTERS)
+                    for fn in named:
+                        by_function.setdefault(fn, []).append((method, owner))
+                    if unknown and owner is not False:
+                        uncertain += 1
+                        for fn in named:
+                            naming[fn] = naming.get(fn, 0) + 1
+            self._registration_table = (by_function, uncertain, naming)
+        return self._registration_table
 
     def dependencies(self) -> set[str]:
         """Qualified names of the project functions and classes used in `Depends(...)`."""

@@ -92,7 +92,9 @@ def render(result: Any, registry: Any, options: ReportOptions, fmt: str = "text"
         stats = result.stats
         lines.append(
             _paint(
-                f"{stats.get('files', 0)} files, {stats.get('parse_errors', 0)} unparsable, "
+                f"{stats.get('files', 0)} files ({stats.get('cache_hits', 0)} from the cache, "
+                f"{stats.get('files_linted', 0)} linted, {stats.get('files_placed_again', 0)} read again to place findings), "
+                f"{stats.get('parse_errors', 0)} unparsable, "
                 f"{stats.get('lint_seconds', 0):.2f}s per-file pass, {stats.get('project_seconds', 0):.2f}s project pass",
                 _DIM,
                 color=color,

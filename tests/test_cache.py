@@ -1,0 +1,226 @@
+"""The results cache: a warm run parses nothing and gives the cold run's output; an edit
+re-lints the edited file only while cross-file findings still follow the edit; damaged, stale,
+unwritable or concurrently written caches never change a result."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fastlint.cache import CACHE_DIR_NAME
+from fastlint.cli import cli
+
+from .conftest import write
+from .harness import PROJECTS
+
+HELPERS = "import time\n\n\ndef slow():\n    time.sleep(1)\n"
+HELPERS_FIXED = "import asyncio\n\n\nasync def slow():\n    await asyncio.sleep(1)\n"
+ROUTES = """from app.helpers import slow
+from app.web import router
+
+
+@router.get("/items")
+async def items(limit: int = 100):
+    slow()
+    return list(range(limit))
+"""
+WEB = """from fastapi import APIRouter
+
+router = APIRouter(prefix="/api")
+"""
+WEB_NOT_FASTAPI = """class Registry:
+    def get(self, path):
+        return lambda fn: fn
+
+
+router = Registry()
+"""
+DB = """from fastapi import Depends
+from sqlalchemy.orm import Session, sessionmaker
+
+SessionLocal = sessionmaker()
+
+
+def get_db():
+    db = SessionLocal()
+    yield db
+    db.close()
+
+
+def page(db: Session = Depends(get_db)):
+    return db.execute("SELECT * FROM users OFFSET 10").all()
+"""
+
+
+@pytest.fixture
+def project(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small project, with the cache switched on (tests switch it off by default)."""
+    monkeypatch.delenv("FASTLINT_NO_CACHE", raising=False)
+    monkeypatch.delenv("FASTLINT_CACHE_DIR", raising=False)
+    write(in_tmp, "pyproject.toml", "[tool.fastlint]\n")
+    write(in_tmp, "app/__init__.py", "")
+    write(in_tmp, "app/helpers.py", HELPERS)
+    write(in_tmp, "app/routes.py", ROUTES)
+    write(in_tmp, "app/web.py", WEB)
+    write(in_tmp, "app/db.py", DB)
+    return in_tmp
+
+
+def check(*args: str) -> tuple[list[dict[str, object]], dict[str, int], str]:
+    """Run `fastlint check` in-process: findings (JSON), the statistics counters, stderr."""
+    result = CliRunner().invoke(cli, ["check", "--format", "json", "--exit-zero", "--jobs", "1", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.stdout)["diagnostics"]
+    stats = CliRunner().invoke(cli, ["check", "--statistics", "--exit-zero", "--jobs", "1", "-q", *args], catch_exceptions=False)
+    return findings, _counters(stats.stdout), result.stderr
+
+
+def _counters(text: str) -> dict[str, int]:
+    match = re.search(r"(\d+) files \((\d+) from the cache, (\d+) linted, (\d+) read again to place findings\)", text)
+    assert match, text
+    files, hits, linted, placed = map(int, match.groups())
+    return {"files": files, "hits": hits, "linted": linted, "placed": placed}
+
+
+def cold(*args: str) -> list[dict[str, object]]:
+    result = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", "--exit-zero", "--jobs", "1", *args], catch_exceptions=False)
+    return json.loads(result.stdout)["diagnostics"]
+
+
+def entries(root: Path) -> list[Path]:
+    return [p for p in (root / CACHE_DIR_NAME).glob("v1-*/*/*") if not p.name.startswith(".tmp")]
+
+
+def test_a_warm_run_parses_nothing_and_gives_the_cold_output(project: Path) -> None:
+    expected = cold()
+    assert {d["code"] for d in expected} >= {"FL301", "FL103", "FL201"}
+    first, _, _ = check()
+    assert first == expected
+    # `check` ran twice (JSON, then statistics): the second was already warm
+    again, stats, _ = check()
+    assert again == expected
+    assert stats == {"files": 5, "hits": 5, "linted": 0, "placed": 0}
+    cache = project / CACHE_DIR_NAME
+    assert (cache / ".gitignore").read_text().strip().endswith("*")
+    assert "fastlint" in (cache / "CACHEDIR.TAG").read_text()
+
+
+def test_an_edit_relints_that_file_only_and_cross_file_findings_follow_it(project: Path) -> None:
+    check()
+    in_routes = {d["code"] for d in cold() if d["path"] == "app/routes.py"}
+    assert "FL205" in in_routes
+    write(project, "app/web.py", WEB_NOT_FASTAPI)  # `router` is no FastAPI router any more
+    findings, stats, _ = check()
+    assert stats["linted"] == 0 and stats["hits"] == 5  # `check` ran twice: the first run re-linted web.py
+    assert findings == cold()
+    assert not any(d["path"] == "app/routes.py" for d in findings)  # routes.py came from the cache; its findings went
+    write(project, "app/web.py", WEB)
+    findings, _, _ = check()
+    assert findings == cold()
+    assert {d["code"] for d in findings if d["path"] == "app/routes.py"} == in_routes
+    write(project, "app/helpers.py", HELPERS_FIXED)  # the helper no longer blocks: FL301 goes
+    findings, _, _ = check()
+    assert findings == cold() and "FL301" not in {d["code"] for d in findings}
+
+
+def test_one_edited_file_is_the_only_one_linted(project: Path) -> None:
+    check()
+    write(project, "app/db.py", DB + "\n\ndef other():\n    return 1\n")
+    result = CliRunner().invoke(cli, ["check", "--statistics", "--exit-zero", "--jobs", "1", "-q"], catch_exceptions=False)
+    assert _counters(result.stdout) == {"files": 5, "hits": 4, "linted": 1, "placed": 0}
+
+
+def test_damaged_entries_are_misses_and_are_written_again(project: Path) -> None:
+    expected = cold()
+    check()
+    damaged = entries(project)
+    assert len(damaged) == 5
+    for i, path in enumerate(damaged):
+        data = path.read_bytes()
+        path.write_bytes([b"", data[: len(data) // 2], b"garbage" * 10, data[:-1] + b"x"][i % 4])
+    findings, stats, _ = check()
+    assert findings == expected
+    assert stats["hits"] == 5  # rewritten by the first of the two runs
+    assert all(len(p.read_bytes()) > 100 for p in entries(project))
+
+
+def test_an_unwritable_cache_warns_and_changes_nothing(project: Path) -> None:
+    blocker = write(project, "not-a-dir", "a file where the cache folder should go\n")
+    findings, stats, stderr = check("--cache-dir", str(blocker / "cache"))
+    assert findings == cold()
+    assert stats["hits"] == 0
+    assert stderr.count("warning: cannot write the cache") == 1
+
+
+def test_no_cache_reads_and_writes_nothing(project: Path) -> None:
+    cold()
+    assert not (project / CACHE_DIR_NAME).exists()
+    check("--cache-dir", "elsewhere")
+    assert (project / "elsewhere" / ".gitignore").exists() and not (project / CACHE_DIR_NAME).exists()
+    _, stats, _ = check("--cache-dir", "elsewhere")
+    assert stats["hits"] == 5
+
+
+def test_other_settings_use_other_entries(project: Path) -> None:
+    check("--select", "FL3")
+    findings, _, _ = check()
+    assert findings == cold()
+    assert {d["code"] for d in findings} - {"FL301"}
+    only, _, _ = check("--select", "FL3")
+    assert only == cold("--select", "FL3")
+    write(project, "pyproject.toml", '[tool.fastlint]\nignore = ["FL103"]\n')
+    findings, _, _ = check()
+    assert findings == cold() and "FL103" not in {d["code"] for d in findings}
+
+
+def test_stale_entries_are_pruned_by_a_complete_run(project: Path) -> None:
+    check()
+    for n in range(3):
+        write(project, "app/db.py", DB + f"\nX = {n}\n")
+        check()
+    assert len(entries(project)) == 5
+
+
+def test_clean_removes_the_cache_and_refuses_other_folders(project: Path) -> None:
+    check()
+    assert (project / CACHE_DIR_NAME).is_dir()
+    result = CliRunner().invoke(cli, ["clean"])
+    assert result.exit_code == 0 and not (project / CACHE_DIR_NAME).exists()
+    write(project, "precious/data.txt", "keep me\n")
+    result = CliRunner().invoke(cli, ["clean", "--cache-dir", "precious"])
+    assert result.exit_code == 2 and "not a fastlint cache" in result.stderr
+    assert (project / "precious" / "data.txt").exists()
+
+
+def test_two_runs_at_once_on_one_cache_both_give_the_cold_output(project: Path) -> None:
+    for n in range(30):
+        write(project, f"app/mod{n}.py", DB.replace("get_db", f"get_db{n}"))
+    expected = cold()
+    env = {k: v for k, v in os.environ.items() if k != "FASTLINT_NO_CACHE"}
+    command = [sys.executable, "-m", "fastlint", "check", "--format", "json", "--exit-zero", "--jobs", "2"]
+    runs = [subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    for proc in runs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert json.loads(out)["diagnostics"] == expected
+    findings, stats, _ = check()
+    assert findings == expected and stats["linted"] == 0
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PROJECTS.iterdir() if p.is_dir()))
+def test_fixture_projects_cached_equal_cold(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fixture project, all rules on: cold, then warm from the cache, then warm in a pool."""
+    monkeypatch.delenv("FASTLINT_NO_CACHE", raising=False)
+    monkeypatch.chdir(PROJECTS / name)
+    base = ["check", "--isolated", "--extend-select", "ALL", "--format", "json", "--exit-zero", "--cache-dir", str(tmp_path)]
+    runs = [CliRunner().invoke(cli, [*base, "--jobs", jobs, *extra]) for jobs, extra in (("1", ["--no-cache"]), ("1", []), ("1", []), ("2", []))]
+    outputs = [json.loads(r.stdout)["diagnostics"] for r in runs]
+    assert outputs[1] == outputs[0] and outputs[2] == outputs[0] and outputs[3] == outputs[0]
+    assert not (PROJECTS / name / CACHE_DIR_NAME).exists()
