@@ -222,6 +222,8 @@ class FileResult:
     facts: dict[str, Any] | None = None
     internal_error: bool = False
     parsed: bool = True
+    #: the pre-filter found nothing in the file to parse for (its facts are an empty module's)
+    prefiltered: bool = False
     #: counters for --statistics (e.g. SQL strings found, parsed and skipped)
     stats: dict[str, int] = field(default_factory=dict)
     #: where to re-read the file to place confirmed pending findings, and its content digest
@@ -407,9 +409,17 @@ def lint_source(
     settings: Any = None,
     call_depth: int = 3,
     directives: bool = False,
+    *,
+    prefilter: bool = True,
 ) -> FileResult:
     """Lint already-decoded source text. With `directives`, the file's suppression directives are
-    kept in the result (FL002 reports those that silence nothing)."""
+    kept in the result (FL002 reports those that silence nothing). With `prefilter`, a file that
+    no rule and no fact collector can use (see `worth_parsing`) is not parsed: its result is that
+    of an empty module."""
+    if prefilter and not worth_parsing(text, rules, directives):
+        empty = lint_source("", job, (), settings, call_depth, False, prefilter=False)
+        empty.prefiltered = True
+        return empty
     result = FileResult(path=job.display_path)
     try:
         module = parse_source(text)
@@ -503,6 +513,29 @@ def lint_source(
         if job.source is not None:
             result.source_text = text
     return result
+
+
+def worth_parsing(text: str, rules: Sequence[RuleSetup], directives: bool = False) -> bool:
+    """The pre-filter: can parsing this text change anything? Yes if an enabled rule's tokens
+    (`Rule.requires`, tokens without which it cannot fire) are in it, or the semantic model's
+    (`ModuleModel.TOKENS`: without them a module binds, imports, defines and calls nothing, and
+    its facts are those of an empty module), or it has suppression directives FL002 would read,
+    or CPython cannot compile it (it gets its FL001)."""
+    lowered: str | None = None
+    for token in ModuleModel.TOKENS:
+        if token in text:
+            return True
+    for setup in rules:
+        requires = setup.rule.requires
+        if not requires:
+            return True
+        if lowered is None:
+            lowered = text.lower()
+        if any(token.lower() in lowered for token in requires):
+            return True
+    if directives and might_have_directives(text):
+        return True
+    return _python_syntax_error(text) is not None
 
 
 def _class_lines(summary: dict[str, Any], text: str) -> None:
@@ -892,11 +925,13 @@ def _place_pending(result: FileResult, pending: Sequence[PendingFinding], rules:
 DIALECT_NAMES = ("postgres", "mysql", "mariadb", "sqlite", "mssql", "oracle")
 
 
-def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3, directives: bool = False) -> FileResult:
+def lint_file(
+    job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3, directives: bool = False, *, prefilter: bool = True
+) -> FileResult:
     """Read, decode and lint one file. Never raises: bad input becomes FL001, and a failure of
     fastlint itself becomes FL003 for this file while the run goes on."""
     try:
-        return _lint_file(job, rules, settings, call_depth, directives)
+        return _lint_file(job, rules, settings, call_depth, directives, prefilter)
     except (Exception, RecursionError) as exc:  # noqa: BLE001 - isolate the file
         result = FileResult(path=job.display_path, internal_error=True)
         result.diagnostics.append(
@@ -910,9 +945,9 @@ def lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, ca
         return result
 
 
-def _lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_depth: int, directives: bool = False) -> FileResult:
+def _lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_depth: int, directives: bool, prefilter: bool) -> FileResult:
     if job.source is not None:
-        return lint_source(job.source, job, rules, settings, call_depth, directives)
+        return lint_source(job.source, job, rules, settings, call_depth, directives, prefilter=prefilter)
     try:
         with open(job.path, "rb") as fh:
             data = fh.read()
@@ -928,7 +963,7 @@ def _lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_dep
         result = FileResult(path=job.display_path, parsed=False)
         result.diagnostics.append(source_error_diagnostic(job.display_path, error))
         return result
-    return lint_source(text, job, rules, settings, call_depth, directives)
+    return lint_source(text, job, rules, settings, call_depth, directives, prefilter=prefilter)
 
 
 def _dispatch(

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
+
+from fastlint.analysis.chains import children
 from libcst._nodes.internal import CodegenState
 
 from fastlint.diagnostics import Diagnostic, Fix, FixSafety, Location
@@ -127,7 +129,7 @@ def _comments(node: cst.CSTNode) -> collections.Counter[str]:
         item = stack.pop()
         if isinstance(item, cst.Comment):
             found[item.value] += 1
-        stack.extend(item.children)
+        stack.extend(children(item))
     return found
 
 

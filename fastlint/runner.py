@@ -42,6 +42,9 @@ class Plan:
     dropped_meta: frozenset[str] = frozenset()
     #: FL002 (unused `# noqa`): what it needs to know about the run; None when it is off
     unused: UnusedCheck | None = None
+    #: skip parsing files no rule or fact collector can use (`engine.worth_parsing`); off only
+    #: to prove that it changes nothing
+    prefilter: bool = True
 
 
 @dataclass
@@ -94,7 +97,7 @@ def _lint_chunk(items: Sequence[tuple[FileJob, str | None]]) -> tuple[list[tuple
     directives = _PLAN.unused is not None
     out = []
     for job, key in items:
-        result = lint_file(job, _PLAN.rules, _PLAN.settings, _PLAN.settings.call_depth, directives)
+        result = lint_file(job, _PLAN.rules, _PLAN.settings, _PLAN.settings.call_depth, directives, prefilter=_PLAN.prefilter)
         result.pack()
         if key is not None and _CACHE is not None:
             _CACHE.store(key, result)
@@ -310,6 +313,7 @@ def run(
         "context_linted": len(context.results) - context.hits,
         "files_placed_again": placed,
         "parse_errors": sum(1 for r, _ in file_results if not r.parsed),
+        "prefiltered": sum(1 for r, _ in file_results if r.prefiltered),
         "pending_findings": pending,
         "context_files": len(context.results),
         "lint_seconds": round(linted - started, 3),

@@ -257,3 +257,18 @@ def test_sqlglot_is_not_loaded_for_files_without_sql(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("path", _all_fixture_modules(), ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fast_children_are_libcst_children(path: Path) -> None:
+    """`chains.children` (learned field orders) gives exactly `node.children`, for every node."""
+    from fastlint.analysis.chains import children
+
+    module = cst.parse_module(path.read_text(encoding="utf-8"))
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        exact = list(node.children)
+        assert [id(c) for c in children(node)] == [id(c) for c in exact], type(node).__name__
+        assert [id(c) for c in children(node)] == [id(c) for c in exact], type(node).__name__  # learned path
+        stack.extend(exact)

@@ -16,6 +16,8 @@ import re
 
 import libcst as cst
 
+from fastlint.analysis.chains import children
+
 
 @dataclass
 class Revision:
@@ -176,5 +178,5 @@ def changes_structure(function: cst.FunctionDef, is_alembic_op) -> bool:  # type
                     text = first.evaluated_value
                     if isinstance(text, str) and _STRUCTURAL_DDL.search(text):
                         return True
-        stack.extend(item.children)
+        stack.extend(children(item))
     return False

@@ -113,6 +113,11 @@ class Scope:
 class ModuleModel:
     """The semantic model of one module, built during the walk."""
 
+    #: Tokens without which a module imports, binds, defines and calls nothing (no `import`, no
+    #: `=` of any kind, no call, no `:` of a def, class, lambda, annotation or compound
+    #: statement): its facts are those of an empty module, and the pre-filter need not parse it.
+    TOKENS = ("import", "=", "(", ":")
+
     def __init__(self, module: cst.Module, module_name: str, is_package: bool) -> None:
         self.module_name = module_name
         self.package = module_name if is_package else module_name.rpartition(".")[0]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from fastlint.analysis.chains import children
+
 
 def has_comment(node: cst.CSTNode) -> bool:
     stack = [node]
@@ -14,7 +16,7 @@ def has_comment(node: cst.CSTNode) -> bool:
         item = stack.pop()
         if isinstance(item, cst.Comment):
             return True
-        stack.extend(item.children)
+        stack.extend(children(item))
     return False
 
 

@@ -65,6 +65,7 @@ class BlockingCallInAsyncRoute(Rule):
     """
 
     code = "FL301"
+    requires = ("(",)  # reported at calls
     name = "blocking-call-in-async-route"
     message = "`{call}` is {what} on the event loop, reached from {chain}"
     fix_hint = "Use an async client or driver, make the endpoint `def`, or offload it: `await run_in_threadpool(...)` / `asyncio.to_thread(...)`"

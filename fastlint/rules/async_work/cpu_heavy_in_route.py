@@ -61,6 +61,7 @@ class CpuHeavyInRoute(Rule):
     """
 
     code = "FL303"
+    requires = ("(",)  # reported at calls
     name = "cpu-heavy-in-route"
     message = "`{call}` is {what} ({where})"
     fix_hint = "Offload it: `await run_in_threadpool(...)` / `asyncio.to_thread(...)`, or a worker queue for long jobs"

@@ -75,6 +75,7 @@ class LongTaskInRequest(Rule):
     """
 
     code = "FL304"
+    requires = ("(",)  # reported at calls
     name = "long-task-in-request"
     message = "`{call}` is {what} inside the request: the client waits for it"
     fix_hint = "Send the response first: `background_tasks.add_task(...)`, or a worker queue (Celery/RQ/arq) for heavy jobs"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastlint.analysis.chains import nodes_in_order, returned_values
+from fastlint.analysis.chains import children, nodes_in_order, returned_values
 from fastlint.analysis.model import ref_of
 from fastlint.analysis.names import dotted
 from fastlint.diagnostics import FixSafety
@@ -282,7 +282,7 @@ def _binds(function: cst.FunctionDef, name: str) -> bool:
             names = [target] + [n for n in nodes_in_order(target) if isinstance(n, cst.Name)]
             if any(isinstance(n, cst.Name) and n.value == name for n in names):
                 return True
-        stack.extend(item.children)
+        stack.extend(children(item))
     return False
 
 
@@ -320,7 +320,7 @@ def _assigned_and_timing_only(call: cst.Call, function: cst.FunctionDef) -> bool
             target = item.targets[0].target.value
             stack.append(item.value)
             continue
-        stack.extend(item.children)
+        stack.extend(children(item))
     if target is None:
         return False
     stack = [function.body]
@@ -347,7 +347,7 @@ def _assigned_and_timing_only(call: cst.Call, function: cst.FunctionDef) -> bool
             continue
         if isinstance(item, cst.AssignTarget):
             continue
-        stack.extend(item.children)
+        stack.extend(children(item))
     return uses > 0 and uses == timing
 
 
@@ -361,14 +361,14 @@ def _returned(call: cst.Call, function: cst.FunctionDef) -> bool:
         if isinstance(item, cst.Assign) and item.value is call:
             names.update(t.target.value for t in item.targets if isinstance(t.target, cst.Name))
         if not isinstance(item, (cst.FunctionDef, cst.ClassDef)):
-            stack.extend(item.children)
+            stack.extend(children(item))
     for value in returned_values(function):
         stack = [value]
         while stack:
             item = stack.pop()
             if item is call or (isinstance(item, cst.Name) and item.value in names):
                 return True
-            stack.extend(item.children)
+            stack.extend(children(item))
     return False
 
 
@@ -394,7 +394,7 @@ def _vetted_before(call: cst.Call, function: cst.FunctionDef) -> bool:
             item = stack.pop()
             if isinstance(item, (cst.Name, cst.Attribute)) and dotted(item) in carriers:
                 return True
-            stack.extend(item.children)
+            stack.extend(children(item))
         return False
 
     for item in nodes_in_order(function.body):

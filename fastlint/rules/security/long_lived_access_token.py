@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastlint.analysis.chains import calls_in
+from fastlint.analysis.chains import calls_in, children
 from fastlint.analysis.model import ModuleModel, ref_of
 from fastlint.rule import Rule
 
@@ -189,7 +189,7 @@ def _assignments(function: cst.FunctionDef) -> list[cst.Assign]:
         if isinstance(item, cst.Assign):
             out.append(item)
         elif not isinstance(item, cst.BaseExpression):
-            stack.extend(item.children)
+            stack.extend(children(item))
     return out
 
 

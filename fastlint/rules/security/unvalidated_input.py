@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastlint.analysis import known, queries
-from fastlint.analysis.chains import calls_in, method_name
+from fastlint.analysis.chains import calls_in, children, method_name
 from fastlint.analysis.model import ref_of
 from fastlint.rule import Rule
 
@@ -195,7 +195,7 @@ def _bound_name(function: cst.FunctionDef, read: cst.Call) -> str | None:
             value = item.value.expression if isinstance(item.value, cst.Await) else item.value
             if value is read:
                 return item.targets[0].target.value
-        stack.extend(item.children)
+        stack.extend(children(item))
     return None
 
 
@@ -214,7 +214,7 @@ def _reads_keys(function: cst.FunctionDef, name: str) -> bool:
             and item.func.attr.value in ("get", "items", "keys", "values", "pop", "setdefault")
         ):
             return True
-        stack.extend(item.children)
+        stack.extend(children(item))
     return False
 
 

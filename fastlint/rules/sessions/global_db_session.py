@@ -75,7 +75,7 @@ class GlobalDbSession(Rule):
     name = "global-db-session"
     message = "`{call}` creates a session at {where} that every request shares"
     fix_hint = "Create one session per request in a dependency that yields it, and inject it with `Depends(...)`"
-    requires = ()  # a session can come from any factory or helper
+    requires = ("(",)  # a session comes from a call (a factory, a helper)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._check([t.target for t in node.targets], node.value)

@@ -79,7 +79,7 @@ class ManualSessionInRoute(Rule):
     name = "manual-session-in-route"
     message = "`{call}` {action} a session by hand in `{function}()`, which serves requests"
     fix_hint = "Receive the session from a dependency (`Depends(get_db)`) that creates it and closes it in `finally`"
-    requires = ()  # a session can come from any factory or helper
+    requires = ("def",)  # a route is a function
 
     def __init__(self, ctx, options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx, options)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from fastlint.analysis.chains import children
+
 from fastlint.analysis import known, queries
 from fastlint.rule import Rule
 
@@ -150,5 +152,5 @@ def _all_names(expr: cst.CSTNode) -> list[cst.Name]:
             stack.append(node.func)
             stack.extend(a.value for a in node.args)
         else:
-            stack.extend(c for c in node.children if isinstance(c, cst.BaseExpression))
+            stack.extend(c for c in children(node) if isinstance(c, cst.BaseExpression))
     return out

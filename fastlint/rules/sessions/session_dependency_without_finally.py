@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from fastlint.analysis.chains import children
+
 from fastlint.analysis import known, queries
 from fastlint.analysis.model import Desc
 from fastlint.diagnostics import FixSafety
@@ -223,7 +225,7 @@ def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
         item = stack.pop()
         if item is node:
             return True
-        stack.extend(item.children)
+        stack.extend(children(item))
     return False
 
 
@@ -257,7 +259,7 @@ def _jumps_out(stmt: cst.CSTNode) -> bool:
         if isinstance(item, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
         loop = in_loop or isinstance(item, (cst.For, cst.While))
-        stack.extend((child, loop) for child in item.children)
+        stack.extend((child, loop) for child in children(item))
     return False
 
 

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from fastlint.analysis.chains import children
+
 from fastlint.analysis import known, queries
 from fastlint.analysis.model import ref_of
 from fastlint.diagnostics import FixSafety
@@ -217,7 +219,7 @@ def _reads(body: cst.BaseSuite, name: str) -> bool:
             continue
         if isinstance(node, cst.SimpleString):
             continue
-        stack.extend(node.children)
+        stack.extend(children(node))
     return False
 
 
