@@ -24,7 +24,8 @@ Measured for each corpus:
 - the floors: LibCST's parse of the same files on N processes, and CPython's ``ast.parse``;
 - on the large corpus, fastlint cold on 25 %, 50 % and 100 % of its files (lines vs seconds).
 
-fixit is slow enough that it runs ``--slow-runs`` times (default 1 on the large corpus).
+The slow commands (fixit, flake8; on the large corpus also bandit and fastlint ``--jobs 1``) run
+``--slow-runs`` times (default 3 on the medium corpus, 1 on the large one).
 Not a test: the numbers depend on the machine; nothing here asserts.
 """
 
@@ -161,8 +162,20 @@ def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) 
     return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
+def shown(argv: Sequence[str]) -> str:
+    """The command as the report prints it: no path of this machine (the repository is `.`, the
+    interpreter `python`, the temporary folder `$TMP`), the floor script by name."""
+    words = []
+    for a in map(str, argv):
+        if a == FLOOR:
+            a = "<FLOOR script of bench/compare.py>"
+        a = a.replace(sys.executable, "python").replace(str(ROOT) + os.sep, "").replace(tempfile.gettempdir(), "$TMP")
+        words.append(a)
+    return shlex.join(words)
+
+
 def measure(label: str, argv: Sequence[str], cwd: Path, runs: int, ok: Sequence[int] = (0, 1), env: dict[str, str] | None = None, before=None) -> Timing:  # type: ignore[no-untyped-def]
-    t = Timing(label, shlex.join(str(a) for a in argv))
+    t = Timing(label, shown(argv))
     for i in range(runs):
         if before is not None:
             before(i)
@@ -209,7 +222,7 @@ def bench_target(t: Target, runs: int, slow_runs: int, jobs: int, only: set[str]
     listing.write_text("\n".join(str(f) for f in t.files))
     cache = workdir / f"cache-{t.name}"
     if want("fastlint"):
-        out.append(measure("fastlint cold, --jobs 1", fastlint("--no-cache", "--jobs", "1", *t.paths), t.cwd, runs))
+        out.append(measure("fastlint cold, --jobs 1", fastlint("--no-cache", "--jobs", "1", *t.paths), t.cwd, slow_runs))
         out.append(measure(f"fastlint cold, --jobs {jobs}", fastlint("--no-cache", "--jobs", str(jobs), *t.paths), t.cwd, runs))
         warm = fastlint("--cache-dir", str(cache), "--jobs", str(jobs), *t.paths)
         run_once(warm, t.cwd)  # fill the cache
@@ -232,10 +245,10 @@ def bench_target(t: Target, runs: int, slow_runs: int, jobs: int, only: set[str]
         out.append(measure("ruff --select ALL --no-cache", [ruff, "check", "--isolated", "--select", "ALL", "--no-cache", "--exit-zero", "-q", *t.paths], t.cwd, runs))
         out.append(measure("ruff --select FAST,ASYNC,S --no-cache", [ruff, "check", "--isolated", "--select", "FAST,ASYNC,S", "--no-cache", "--exit-zero", "-q", *t.paths], t.cwd, runs))
     if want("bandit"):
-        out.append(measure("bandit -r", [str(venv_bin("bandit") / "bandit"), "-r", "-q", "-f", "json", *t.paths], t.cwd, runs))
+        out.append(measure("bandit -r", [str(venv_bin("bandit") / "bandit"), "-r", "-q", "-f", "json", *t.paths], t.cwd, runs if t.name == "medium" else slow_runs))
     if want("flake8"):
         out.append(
-            measure(f"flake8 --select ASYNC (flake8-async), -j {jobs}", [str(venv_bin("flake8") / "flake8"), "--select", "ASYNC", "-j", str(jobs), "--exit-zero", *t.paths], t.cwd, runs)
+            measure(f"flake8 --select ASYNC (flake8-async), -j {jobs}", [str(venv_bin("flake8") / "flake8"), "--select", "ASYNC", "-j", str(jobs), "--exit-zero", *t.paths], t.cwd, slow_runs)
         )
     if want("fixit"):
         env = {**os.environ, "FIXIT_NO_CACHE": "1"}
@@ -311,7 +324,7 @@ def render(results: dict[str, tuple[Target, list[Timing]]], versions: dict[str, 
         "# Benchmarks",
         "",
         "Written by `python bench/compare.py` (do not edit by hand; run it again). Times are the median",
-        f"of {runs} runs ({slow_runs} for fixit), wall clock; RSS is the peak of the largest single process",
+        "of the runs counted in each table, wall clock; RSS is the peak of the largest single process",
         "of each tool's process tree. Every tool reads the same files; peers run from their own virtual",
         "environments under `bench/.cache/venvs/`.",
         "",
@@ -327,19 +340,20 @@ def render(results: dict[str, tuple[Target, list[Timing]]], versions: dict[str, 
             "",
             f"{t.versions}.",
             "",
-            "| command | wall (s, median) | peak RSS (MiB) |",
-            "|---|---:|---:|",
+            "| command | runs | wall (s, median) | peak RSS (MiB) |",
+            "|---|---:|---:|---:|",
         ]
         for timing in timings:
             label = timing.label.split(" [", 1)[0]
             wall = f"{timing.wall:.2f}" if timing.walls else timing.failed or "-"
-            lines.append(f"| {label} | {wall} | {timing.rss:.0f} |")
+            lines.append(f"| {label} | {len(timing.walls)} | {wall} | {timing.rss:.0f} |")
         rows = ratios(timings, jobs)
         if rows:
             lines += ["", "| target | measured | limit | met |", "|---|---:|---|---|"]
             lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
         lines += ["", "<details><summary>commands</summary>", "", "```"]
-        lines += [f"(cd {t.cwd.relative_to(ROOT) if t.cwd.is_relative_to(ROOT) else t.cwd}) {timing.command}"[:400] for timing in timings]
+        where = t.cwd.relative_to(ROOT) if t.cwd.is_relative_to(ROOT) else t.cwd.name
+        lines += [f"(cd {where}) {timing.command}"[:600] for timing in timings]
         lines += ["```", "", "</details>", ""]
     return "\n".join(lines)
 

@@ -154,10 +154,14 @@ def walk(
     A handler that raises is passed to `on_error` (which may remove it) and the walk goes on;
     without `on_error` the exception propagates."""
     stack: list[Any] = [root]
+    push = stack.append
     record = order.append if order is not None else None
+    is_node = _node_types
+    fields_cache = _fields_cache
     while stack:
         item = stack.pop()
-        if type(item) is tuple:
+        cls = type(item)
+        if cls is tuple:
             node = item[0]
             for fn in leave[type(node)]:
                 try:
@@ -169,7 +173,6 @@ def walk(
             continue
         if record is not None:
             record(item)
-        cls = type(item)
         handlers = enter.get(cls)
         if handlers:
             for fn in handlers:
@@ -180,11 +183,26 @@ def walk(
                         raise
                     on_error(fn, exc)
         if cls in leave:
-            stack.append((item,))
-        children = _children(item)
-        if children:
-            children.reverse()
-            stack.extend(children)
+            push((item,))
+        # the children, pushed in reverse so that they are entered in source order
+        start = len(stack)
+        fields = fields_cache.get(cls)
+        if fields is None:
+            fields = child_fields(cls)
+        for name in fields:
+            value = getattr(item, name)
+            vcls = type(value)
+            if vcls is tuple or vcls is list:
+                for v in value:
+                    flag = is_node.get(type(v))
+                    if flag or (flag is None and _is_node_type(type(v))):
+                        push(v)
+            else:
+                flag = is_node.get(vcls)
+                if flag or (flag is None and _is_node_type(vcls)):
+                    push(value)
+        if len(stack) - start > 1:
+            stack[start:] = stack[start:][::-1]
 
 
 _method_cache: dict[type, list[tuple[type, str, str]]] = {}

@@ -270,39 +270,42 @@ class ModuleModel:
         """A value descriptor for an expression, in the current scope."""
         if node is None or depth > MAX_DEPTH:
             return None
-        if isinstance(node, cst.Name):
+        # dispatch on the exact class: LibCST's node classes are ABCs, and a chain of failing
+        # isinstance() checks costs an ABC check each (the model describes every call it sees)
+        kind = type(node)
+        if kind is cst.Name:
             if node.value in ("None", "True", "False"):
                 return ["const", {"None": None, "True": True, "False": False}[node.value]]
             return self.resolve_name(node.value)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             base = self.describe(node.value, depth + 1)
             if base is None:
                 return None
             if base[0] == "ref":
                 return ["ref", f"{base[1]}.{node.attr.value}"]
             return ["attr", base, node.attr.value]
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self._describe_call(node, depth)
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             return self._describe_subscript(node, depth)
-        if isinstance(node, cst.Await):
+        if kind is cst.Await:
             inner = self.describe(node.expression, depth + 1)
             return None if inner is None else ["await", inner]
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        if kind is cst.BinaryOperation and type(node.operator) is cst.BitOr:
             return self._strip_none(union([self.describe(node.left, depth + 1), self.describe(node.right, depth + 1)]))
-        if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float)):
+        if kind is cst.SimpleString or kind is cst.Integer or kind is cst.Float:
             try:
-                value = node.evaluated_value if isinstance(node, cst.SimpleString) else node.value
+                value = node.evaluated_value if kind is cst.SimpleString else node.value
             except Exception:  # noqa: BLE001 - odd literals (e.g. bytes with escapes)
                 return None
             if isinstance(value, str) and len(value) <= _ANNOTATION_MAX:
                 return ["const", value]
             return None
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             return union([self.describe(node.body, depth + 1), self.describe(node.orelse, depth + 1)])
-        if isinstance(node, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             return union([self.describe(node.left, depth + 1), self.describe(node.right, depth + 1)])
-        if isinstance(node, cst.NamedExpr):
+        if kind is cst.NamedExpr:
             return self.describe(node.value, depth + 1)
         return None
 
