@@ -88,7 +88,23 @@ def _lines(files: Sequence[Path]) -> int:
     return total
 
 
-def targets(which: str) -> list[Target]:
+def _materialize(src: Path, dest: Path) -> None:
+    """A copy of a corpus outside this repository (hard links where possible): tools that honour
+    the repository's .gitignore (fixit's file walker does) would otherwise see no file under the
+    git-ignored `bench/.cache/`."""
+    import shutil
+
+    def link(a: str, b: str) -> None:
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+
+    if not dest.exists():
+        shutil.copytree(src, dest, copy_function=link, symlinks=False)
+
+
+def targets(which: str, workdir: Path | None = None) -> list[Target]:
     required = corpora.set_corpora("required")
     for c in required:
         corpora.ensure_extracted(c)
@@ -96,13 +112,19 @@ def targets(which: str) -> list[Target]:
     if which in ("medium", "both"):
         parent = corpora.get_corpus(corpora.MEDIUM.parent)
         base = corpora.corpus_dir(parent)
-        t = Target("medium", base / corpora.MEDIUM.subdir, ["."], versions=f"{parent.name} {parent.version} (`{corpora.MEDIUM.subdir}`)")
+        sub = base / corpora.MEDIUM.subdir
+        t = Target("medium", sub.parent, [sub.name], versions=f"{parent.name} {parent.version} (`{corpora.MEDIUM.subdir}`)")
         out.append(t)
     if which in ("large", "both"):
         base = corpora.corpora_dir()
         t = Target("large", base, [c.key for c in required], versions=", ".join(f"{c.name} {c.version}" for c in required))
         out.append(t)
     for t in out:
+        if workdir is not None:
+            home = workdir / t.name
+            for p in t.paths:
+                _materialize(t.cwd / p, home / p)
+            t.cwd = home
         t.files = _python_files(t.cwd, t.paths)
         t.lines = _lines(t.files)
     return out
@@ -162,6 +184,9 @@ def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) 
     return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
+_WORKDIR: Path | None = None
+
+
 def shown(argv: Sequence[str]) -> str:
     """The command as the report prints it: no path of this machine (the repository is `.`, the
     interpreter `python`, the temporary folder `$TMP`), the floor script by name."""
@@ -169,7 +194,10 @@ def shown(argv: Sequence[str]) -> str:
     for a in map(str, argv):
         if a == FLOOR:
             a = "<FLOOR script of bench/compare.py>"
-        a = a.replace(sys.executable, "python").replace(str(ROOT) + os.sep, "").replace(tempfile.gettempdir(), "$TMP")
+        a = a.replace(sys.executable, "python").replace(str(ROOT) + os.sep, "")
+        if _WORKDIR is not None:
+            a = a.replace(str(_WORKDIR), "$TMP")
+        a = a.replace(tempfile.gettempdir(), "$TMP")
         words.append(a)
     return shlex.join(words)
 
@@ -304,6 +332,16 @@ def ratios(timings: Sequence[Timing], jobs: int) -> list[tuple[str, str, str, st
     return rows
 
 
+_ORDER = ("fastlint cold, --jobs 1", "fastlint cold, --jobs", "fastlint warm", "fastlint, one", "floor: LibCST", "floor: ast", "ruff --select ALL", "ruff --select FAST", "bandit", "flake8", "fixit", "fastlint cold, 25", "fastlint cold, 50", "fastlint cold, 100")
+
+
+def _order(timing: Timing) -> int:
+    return next((i for i, prefix in enumerate(_ORDER) if timing.label.startswith(prefix)), len(_ORDER))
+
+
+ANALYSIS_MARKER = "<!-- analysis: written by hand, kept by bench/compare.py -->\n"
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -352,8 +390,11 @@ def render(results: dict[str, tuple[Target, list[Timing]]], versions: dict[str, 
             lines += ["", "| target | measured | limit | met |", "|---|---:|---|---|"]
             lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
         lines += ["", "<details><summary>commands</summary>", "", "```"]
-        where = t.cwd.relative_to(ROOT) if t.cwd.is_relative_to(ROOT) else t.cwd.name
-        lines += [f"(cd {where}) {timing.command}"[:600] for timing in timings]
+        for timing in timings:
+            command = timing.command
+            if len(command) > 500:  # the scaling runs name their files one by one
+                command = command[:300].rsplit(" ", 1)[0] + f" ... ({command.count(' ') - command[:300].count(' ')} more arguments)"
+            lines.append(f"(cd $TMP/{t.name}) {command}")
         lines += ["```", "", "</details>", ""]
     return "\n".join(lines)
 
@@ -366,18 +407,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
     parser.add_argument("--only", nargs="*", choices=("fastlint", "floor", "ruff", "bandit", "flake8", "fixit", "scaling"))
     parser.add_argument("--no-write", action="store_true", help="print the table only; leave docs/benchmarks.md alone")
+    parser.add_argument("--fresh", action="store_true", help="forget the figures of earlier invocations")
     args = parser.parse_args(argv)
     only = set(args.only) if args.only else None
     versions = {name: ensure_peer(name) for name in PEERS if only is None or name in only}
+    # Results accumulate across invocations (`--only fixit` later adds to the same report); a
+    # label measured again replaces the old figure. `--fresh` starts over.
+    store = corpora.cache_dir() / "compare-results.json"
+    saved: dict[str, dict[str, dict[str, object]]] = {}
+    if store.exists() and not args.fresh:
+        saved = json.loads(store.read_text())
     results: dict[str, tuple[Target, list[Timing]]] = {}
+    global _WORKDIR
     with tempfile.TemporaryDirectory(prefix="fastlint-bench-") as tmp:
-        for t in targets(args.corpus):
+        _WORKDIR = Path(tmp)
+        for t in targets(args.corpus, Path(tmp)):
             slow = args.slow_runs if args.slow_runs is not None else (3 if t.name == "medium" else 1)
-            results[t.name] = (t, bench_target(t, args.runs, slow, args.jobs, only, Path(tmp)))
-    report = render(results, versions, args.jobs, args.runs, args.slow_runs or 1)
+            measured = bench_target(t, args.runs, slow, args.jobs, only, Path(tmp))
+            old = {label: Timing(**data) for label, data in saved.get(t.name, {}).items()}  # type: ignore[arg-type]
+            old.update({m.label: m for m in measured})
+            saved[t.name] = {label: vars(timing) for label, timing in old.items()}
+            results[t.name] = (t, sorted(old.values(), key=_order))
+    store.write_text(json.dumps(saved, indent=1))
+    for name, data in saved.items():
+        if name not in results:
+            for t in targets(name):
+                results[name] = (t, sorted((Timing(**d) for d in data.values()), key=_order))  # type: ignore[arg-type]
+    versions.update({name: ensure_peer(name) for name in PEERS if name not in versions and any(name in label for data in saved.values() for label in data)})
+    report = render(dict(sorted(results.items(), key=lambda kv: kv[0] != "medium")), versions, args.jobs, args.runs, args.slow_runs or 1)
     print(report)
     if not args.no_write:
-        (ROOT / "docs" / "benchmarks.md").write_text(report + "\n", encoding="utf-8")
+        target = ROOT / "docs" / "benchmarks.md"
+        # the hand-written analysis below the marker survives a new run
+        kept = ""
+        if target.exists() and ANALYSIS_MARKER in target.read_text(encoding="utf-8"):
+            kept = target.read_text(encoding="utf-8").split(ANALYSIS_MARKER, 1)[1]
+        target.write_text(report + "\n" + ANALYSIS_MARKER + kept, encoding="utf-8")
         corpora.log("wrote docs/benchmarks.md")
     return 0
 
