@@ -41,6 +41,25 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+#: Ctrl-C: 128 + SIGINT, as shells and other tools exit
+EXIT_INTERRUPTED = 130
+
+
+def _interruptible(command):  # type: ignore[no-untyped-def]
+    """Ctrl-C stops the command with one line and exit code 130, not a traceback (the runner has
+    stopped its workers; files and cache entries are written whole or not at all)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return wrapper
+
+
 def _use_color(no_color: bool, output_file: str | None) -> bool:
     if no_color or os.environ.get("NO_COLOR") or output_file:
         return False
@@ -227,6 +246,7 @@ def cli() -> None:
 @click.option("--force-exclude", is_flag=True, help="Apply the excludes to files named on the command line too (the pre-commit hook).")
 @click.option("--no-cache", is_flag=True, help="Lint every file again; read and write no cache (also: FASTLINT_NO_CACHE=1).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Where the cache lives (default: .fastlint_cache at the project root; also: FASTLINT_CACHE_DIR).")
+@_interruptible
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],

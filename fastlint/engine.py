@@ -11,7 +11,6 @@ as FL003; the other rules go on.
 from __future__ import annotations
 
 import dataclasses
-import io
 import posixpath
 import re
 import sys
@@ -326,6 +325,15 @@ class SourceError(Exception):
         self.column = column
 
 
+def source_encoding(data: bytes) -> str:
+    """The encoding of Python source bytes (BOM, PEP 263 cookie); raises SyntaxError. The first
+    two lines are split as CPython splits them (`\r\n`, `\r` or `\n`): `tokenize` alone reads up
+    to `\n`, which in a file whose lines end with a lone `\r` is the whole file."""
+    lines = iter(data.splitlines(keepends=True)[:2])
+    encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
+    return encoding
+
+
 def decode_source(data: bytes) -> str:
     """Decode Python source bytes the way the interpreter would (BOM, PEP 263 cookie)."""
     nul = data.find(b"\0")
@@ -334,7 +342,7 @@ def decode_source(data: bytes) -> str:
         column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
         raise SourceError("source contains a NUL byte (is this a binary file?)", line, column)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding = source_encoding(data)
     except SyntaxError as exc:
         raise SourceError(f"cannot decode the file: {exc.msg}", exc.lineno or 1, 1) from None
     try:
@@ -369,7 +377,17 @@ def _parse_module(text: str) -> cst.Module:
         base.__post_init__ = validate  # type: ignore[method-assign]
 
 
+#: text that may nest deeply: a very long line, or 100 brackets opened with none closed between
+_MAYBE_DEEP = re.compile(r"[^\n\r]{2000}|(?:[(\[{][^()\[\]{}]*){100}")
+
+
 def parse_source(text: str) -> cst.Module:
+    # LibCST's native parser overflows the C stack on very deep nesting (a segfault, not an
+    # exception); CPython's parser refuses such code safely, so ask it first when in doubt.
+    if _MAYBE_DEEP.search(text):
+        error = _python_syntax_error(text)
+        if error is not None:
+            raise error
     try:
         return _parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -394,7 +412,9 @@ def _python_syntax_error(text: str) -> SourceError | None:
             compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as exc:
         return SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
-    except (ValueError, RecursionError, MemoryError) as exc:
+    except (RecursionError, MemoryError):
+        return SourceError("syntax error: the file is nested too deeply to parse")
+    except ValueError as exc:
         return SourceError(f"syntax error: {exc}")
     return None
 
@@ -944,12 +964,20 @@ DIALECT_NAMES = ("postgres", "mysql", "mariadb", "sqlite", "mssql", "oracle")
 
 
 def lint_file(
-    job: FileJob, rules: Sequence[RuleSetup], settings: Any = None, call_depth: int = 3, directives: bool = False, *, prefilter: bool = True
+    job: FileJob,
+    rules: Sequence[RuleSetup],
+    settings: Any = None,
+    call_depth: int = 3,
+    directives: bool = False,
+    *,
+    prefilter: bool = True,
+    data: bytes | None = None,
 ) -> FileResult:
-    """Read, decode and lint one file. Never raises: bad input becomes FL001, and a failure of
+    """Read, decode and lint one file (or `data`, its bytes already read: the cache keys an
+    entry by the very bytes linted). Never raises: bad input becomes FL001, and a failure of
     fastlint itself becomes FL003 for this file while the run goes on."""
     try:
-        return _lint_file(job, rules, settings, call_depth, directives, prefilter)
+        return _lint_file(job, rules, settings, call_depth, directives, prefilter, data)
     except (Exception, RecursionError) as exc:  # noqa: BLE001 - isolate the file
         result = FileResult(path=job.display_path, internal_error=True)
         result.diagnostics.append(
@@ -963,12 +991,15 @@ def lint_file(
         return result
 
 
-def _lint_file(job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_depth: int, directives: bool, prefilter: bool) -> FileResult:
+def _lint_file(
+    job: FileJob, rules: Sequence[RuleSetup], settings: Any, call_depth: int, directives: bool, prefilter: bool, data: bytes | None = None
+) -> FileResult:
     if job.source is not None:
         return lint_source(job.source, job, rules, settings, call_depth, directives, prefilter=prefilter)
     try:
-        with open(job.path, "rb") as fh:
-            data = fh.read()
+        if data is None:
+            with open(job.path, "rb") as fh:
+                data = fh.read()
     except OSError as exc:
         result = FileResult(path=job.display_path, parsed=False)
         result.diagnostics.append(

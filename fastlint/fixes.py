@@ -20,12 +20,10 @@ import codecs
 import collections
 import dataclasses
 import difflib
-import io
 import os
 import re
 import stat
 import tempfile
-import tokenize
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -265,14 +263,14 @@ class SourceFile:
     @classmethod
     def read(cls, path: str) -> SourceFile:
         """Raises OSError, or ValueError when the file cannot be written back byte for byte."""
-        from fastlint.engine import SourceError, decode_source
+        from fastlint.engine import SourceError, decode_source, source_encoding
 
         with open(path, "rb") as fh:
             data = fh.read()
             mode = stat.S_IMODE(os.fstat(fh.fileno()).st_mode)
         try:
             text = decode_source(data)
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            encoding = source_encoding(data)
         except (SourceError, SyntaxError) as exc:
             raise ValueError(f"cannot decode the file: {exc}") from None
         bom = data.startswith(codecs.BOM_UTF8)

@@ -26,7 +26,7 @@ from fastlint.conditions import decide
 from fastlint.config import Settings
 from fastlint.diagnostics import Diagnostic
 from fastlint.discovery import discover
-from fastlint.engine import FileJob, FileResult, RuleSetup, lint_file, materialize_pending
+from fastlint.engine import INTERNAL_ERROR, FileJob, FileResult, RuleSetup, _meta_diagnostic, lint_file, materialize_pending
 from fastlint.progress import Progress
 from fastlint.suppression import UnusedCheck, unused_diagnostics
 
@@ -82,26 +82,84 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 50, 50)
 
 
-def _start_worker(plan: Plan, cache: Cache | None) -> None:
+#: A pool worker marks each file's slot (a byte shared with the main process) STARTED before it
+#: lints the file and DONE after: when a worker dies, the files left STARTED are those it was on.
+_STARTED, _DONE = 1, 2
+#: pools tried on the files whose results a broken pool lost, before the rest go one per process
+_POOL_ROUNDS = 3
+_SLOTS: Any = None
+#: the worker is inside `_lint_chunk` (SIGTERM unwinds it there, so a cache write is undone)
+_LINTING = False
+
+
+class _Terminated(SystemExit):
+    """SIGTERM in a worker: the run was interrupted, or the pool broke."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    if _LINTING:
+        raise _Terminated(signum)
+    _die_of(signum)
+
+
+def _die_of(signum: int) -> None:
+    """End this worker now, by the signal's default action (its parent sees which signal)."""
     import signal
 
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+    os._exit(128 + signum)
+
+
+def _start_worker(plan: Plan, cache: Cache | None, slots: Any = None) -> None:
+    import signal
+
+    global _SLOTS, _LINTING
+    _LINTING = False
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    signal.signal(signal.SIGTERM, _on_sigterm)  # the main process's way to stop a worker
     tune_gc()
     _init_worker(plan, cache)
+    _SLOTS = slots
 
 
-def _lint_chunk(items: Sequence[tuple[FileJob, str | None]]) -> tuple[list[tuple[FileResult, str]], str | None]:
+def _lint_chunk(items: Sequence[tuple[FileJob, str | None]], slots: Sequence[int] | None = None) -> tuple[list[tuple[FileResult, str]], str | None]:
     """Lint a chunk of jobs (each with its cache key, None for no caching); returns the results
-    and the first error met writing the cache."""
+    and the first error met writing the cache. In a pool, `slots` are the jobs' places in the
+    shared `_SLOTS`, marked as each file starts and ends. A worker told to stop (SIGTERM) leaves
+    from here, after the half-written cache entry, if any, is removed."""
+    global _LINTING
     assert _PLAN is not None
     directives = _PLAN.unused is not None
+    marks = _SLOTS if slots is not None else None
     out = []
-    for job, key in items:
-        result = lint_file(job, _PLAN.rules, _PLAN.settings, _PLAN.settings.call_depth, directives, prefilter=_PLAN.prefilter)
-        result.pack()
-        if key is not None and _CACHE is not None:
-            _CACHE.store(key, result)
-        out.append((result, job.relpath))
+    try:
+        # set and cleared inside `try`: wherever SIGTERM lands, the worker ends (see `_on_sigterm`)
+        _LINTING = True
+        for n, (job, key) in enumerate(items):
+            if marks is not None:
+                marks[slots[n]] = _STARTED  # type: ignore[index]
+            data = None
+            if key is not None and _CACHE is not None:
+                # lint the very bytes the entry is keyed by: a file edited since the main
+                # process read it is linted as it is now, and not cached under the old key
+                try:
+                    with open(job.path, "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    key = None
+                if data is not None and _CACHE.entry_key(job, data) != key:
+                    key = None
+            result = lint_file(job, _PLAN.rules, _PLAN.settings, _PLAN.settings.call_depth, directives, prefilter=_PLAN.prefilter, data=data)
+            result.pack()
+            if key is not None and _CACHE is not None:
+                _CACHE.store(key, result)
+            out.append((result, job.relpath))
+            if marks is not None:
+                marks[slots[n]] = _DONE  # type: ignore[index]
+        _LINTING = False
+    except _Terminated as stop:
+        _die_of(stop.code if isinstance(stop.code, int) else 15)
     return out, _CACHE.write_error if _CACHE is not None else None
 
 
@@ -149,30 +207,20 @@ def lint_jobs(
     items = [(jobs[i], keys[i] if jobs[i].source is None else None) for i in todo]
     done: list[tuple[FileResult, str]] = []
     write_error: str | None = None
-    if workers <= 1 or len(items) < MIN_FILES_FOR_POOL:
-        _init_worker(plan, cache)
-        for chunk in _chunks(items, 1):
-            chunk_results, error = _lint_chunk(chunk)
-            done.extend(chunk_results)
-            write_error = write_error or error
-            if progress is not None:
-                progress.advance(len(chunk_results))
-    else:
-        import multiprocessing
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(plan, cache)) as pool:
-                for chunk_results, error in pool.map(_lint_chunk, _chunks(items, workers)):
-                    done.extend(chunk_results)
-                    write_error = write_error or error
-                    if progress is not None:
-                        progress.advance(len(chunk_results))
-        except BrokenProcessPool:
-            out.errors.append("a worker process died; the results are incomplete (rerun with --jobs 1 to find the file)")
-    if progress is not None:
-        progress.finish()
+    try:
+        if workers <= 1 or len(items) < MIN_FILES_FOR_POOL:
+            _init_worker(plan, cache)
+            for chunk in _chunks(items, 1):
+                chunk_results, error = _lint_chunk(chunk)
+                done.extend(chunk_results)
+                write_error = write_error or error
+                if progress is not None:
+                    progress.advance(len(chunk_results))
+        else:
+            done, write_error = _lint_in_pool(items, plan, cache, workers, progress)
+    finally:
+        if progress is not None:
+            progress.finish()
     for i, result in zip(todo, done):
         results[i] = result
     out.results = [r for r in results if r is not None]
@@ -180,6 +228,177 @@ def lint_jobs(
     if write_error:
         out.warnings.append(f"{write_error} (the run goes on without it; --no-cache silences this)")
     return out
+
+
+Item = tuple[FileJob, "str | None"]
+
+
+def _lint_in_pool(
+    items: Sequence[Item], plan: Plan, cache: Cache | None, workers: int, progress: Progress | None
+) -> tuple[list[tuple[FileResult, str]], str | None]:
+    """Lint `items` in a pool of `workers` processes; the results in the order of `items`, and
+    the first error met writing the cache.
+
+    A worker that dies (killed, out of memory) breaks the pool. The files whose results were lost
+    with it are linted again in a fresh pool, except those a worker had started and not finished:
+    each of those is linted alone in a process of its own, so a file that was only a bystander
+    (on a worker the broken pool stopped) gets its real result, and the file that kills its
+    process again gets FL003 saying so."""
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    results: list[tuple[FileResult, str] | None] = [None] * len(items)
+    write_error: str | None = None
+    order = list(range(len(items)))
+    alone: list[int] = []
+    for _ in range(_POOL_ROUNDS):
+        retry, suspects, error = _pool_round(order, items, results, plan, cache, workers, context, progress)
+        write_error = write_error or error
+        alone.extend(suspects)
+        stuck = len(retry) == len(order)  # no file got anywhere: no pool will
+        order = retry
+        if not order or stuck:
+            break
+    alone.extend(order)  # what the pools could not lint
+    for i in sorted(alone):
+        results[i], error = _lint_alone(items[i], plan, cache, context)
+        write_error = write_error or error
+        if progress is not None:
+            progress.advance(1)
+    return [r for r in results if r is not None], write_error
+
+
+def _pool_round(
+    order: Sequence[int],
+    items: Sequence[Item],
+    results: list[tuple[FileResult, str] | None],
+    plan: Plan,
+    cache: Cache | None,
+    workers: int,
+    context: Any,
+    progress: Progress | None,
+) -> tuple[list[int], list[int], str | None]:
+    """One pool over `items[i] for i in order`, filling `results`. Returns, if the pool broke,
+    the files to lint again (their results were lost, but no worker died on them) and the
+    suspects (a worker had started them and not finished), and the first cache write error.
+    Ctrl-C stops the workers (`_stop_pool`) and goes on up."""
+    slots = context.RawArray("b", len(items))
+    chunks = _chunks(order, workers)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context, initializer=_start_worker, initargs=(plan, cache, slots))
+    retry: list[int] = []
+    suspects: list[int] = []
+    write_error: str | None = None
+    try:
+        futures = []
+        for chunk in chunks:
+            try:
+                futures.append(pool.submit(_lint_chunk, [items[i] for i in chunk], chunk))
+            except BrokenProcessPool:
+                futures.append(None)
+        for chunk, future in zip(chunks, futures):
+            try:
+                if future is None:
+                    raise BrokenProcessPool("not submitted")
+                chunk_results, error = future.result()
+            except BrokenProcessPool:
+                for i in chunk:
+                    (suspects if slots[i] == _STARTED else retry).append(i)
+                continue
+            except Exception:  # noqa: BLE001 - the chunk's results could not come back: file by file
+                suspects.extend(chunk)
+                continue
+            for i, result in zip(chunk, chunk_results):
+                results[i] = result
+            write_error = write_error or error
+            if progress is not None:
+                progress.advance(len(chunk_results))
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
+    return retry, suspects, write_error
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C during a pool: cancel the chunks not started and stop the workers. SIGTERM makes a
+    worker remove the cache entry it was writing, if any, and exit; one still there a second
+    later is killed."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + 1.0
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.exitcode is None:
+            process.kill()
+            process.join()
+
+
+def _lint_alone(item: Item, plan: Plan, cache: Cache | None, context: Any) -> tuple[tuple[FileResult, str], str | None]:
+    """Lint one file in a process of its own (a file a worker was on when the pool broke): its
+    real result, or FL003 when that process dies too or its result cannot come back."""
+    job = item[0]
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_alone, args=(send, plan, cache, item), daemon=True)
+    try:
+        process.start()
+        send.close()
+        try:
+            payload = receive.recv()
+        except EOFError:  # it died
+            payload = None
+        except Exception as exc:  # noqa: BLE001 - a result that cannot be read back
+            payload = ("error", f"{type(exc).__name__}: {exc}"[:200])
+        process.join()
+    except BaseException:
+        if process.pid is not None and process.exitcode is None:
+            process.terminate()
+            process.join()
+        raise
+    finally:
+        receive.close()
+    if payload is not None and payload[0] == "ok":
+        chunk_results, error = payload[1]
+        return chunk_results[0], error
+    if payload is None:
+        message = f"fastlint's worker process died linting this file: {_death(process.exitcode)}"
+    else:
+        message = f"fastlint could not bring this file's result back from its worker process: {payload[1]}"
+    result = FileResult(path=job.display_path, internal_error=True)
+    result.diagnostics.append(
+        _meta_diagnostic(
+            INTERNAL_ERROR,
+            job.display_path,
+            message,
+            "Report this at the fastlint issue tracker with the file if you can; the other files' results are complete",
+        )
+    )
+    return (result, job.relpath), None
+
+
+def _alone(conn: Any, plan: Plan, cache: Cache | None, item: Item) -> None:
+    _start_worker(plan, cache)
+    try:
+        payload: tuple[str, Any] = ("ok", _lint_chunk([item]))
+        conn.send(payload)
+    except Exception as exc:  # noqa: BLE001 - a result that cannot be sent back: say why
+        conn.send(("error", f"{type(exc).__name__}: {exc}"[:200]))
+    conn.close()
+
+
+def _death(exitcode: int | None) -> str:
+    """How a worker process ended, in words: `killed by SIGKILL (out of memory?)`."""
+    import signal
+
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"killed by {name}" + (" (out of memory?)" if -exitcode == signal.SIGKILL else "")
+    return f"it exited with status {exitcode}"
 
 
 def covers_project(paths: Sequence[str], root: str, cwd: str) -> bool:

@@ -224,3 +224,27 @@ def test_fixture_projects_cached_equal_cold(name: str, tmp_path: Path, monkeypat
     outputs = [json.loads(r.stdout)["diagnostics"] for r in runs]
     assert outputs[1] == outputs[0] and outputs[2] == outputs[0] and outputs[3] == outputs[0]
     assert not (PROJECTS / name / CACHE_DIR_NAME).exists()
+
+
+def test_a_file_edited_during_the_run_is_not_cached_under_its_old_content(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The main process keys a file by the bytes it read; if the file changes before a worker
+    lints it, the result (of the new bytes) must not be stored under the old bytes' key."""
+    from fastlint import cache as cache_module
+
+    original = cache_module.Cache.job_key
+    edited = {"done": False}
+
+    def key_then_edit(job):  # type: ignore[no-untyped-def]
+        key = original(job)
+        if job.relpath == "app/db.py" and not edited["done"]:
+            edited["done"] = True
+            write(project, "app/db.py", "X = 1\n")  # no finding any more
+        return key
+
+    monkeypatch.setattr(cache_module.Cache, "job_key", staticmethod(key_then_edit))
+    CliRunner().invoke(cli, ["check", "--exit-zero", "--jobs", "1", "-q"], catch_exceptions=False)
+    monkeypatch.setattr(cache_module.Cache, "job_key", staticmethod(original))
+    write(project, "app/db.py", DB)  # the old content again: it must be linted, not served stale
+    findings, _, _ = check()
+    assert findings == cold()
+    assert any(d["path"] == "app/db.py" for d in findings)
