@@ -379,6 +379,8 @@ def _parse_module(text: str) -> cst.Module:
 
 #: text that may nest deeply: a very long line, or 100 brackets opened with none closed between
 _MAYBE_DEEP = re.compile(r"[^\n\r]{2000}|(?:[(\[{][^()\[\]{}]*){100}")
+#: CPython's ways of saying that code nests too deeply for a parser
+_TOO_DEEP = re.compile(r"too many nested|nested too deeply|too many levels of indentation|too many statically nested|too complex")
 
 
 def parse_source(text: str) -> cst.Module:
@@ -386,8 +388,9 @@ def parse_source(text: str) -> cst.Module:
     # exception); CPython's parser refuses such code safely, so ask it first when in doubt.
     if _MAYBE_DEEP.search(text):
         error = _python_syntax_error(text)
-        if error is not None:
+        if error is not None and _TOO_DEEP.search(error.message):
             raise error
+        # any other error CPython has (3.12 syntax on an older Python, say) is LibCST's to judge
     try:
         return _parse_module(text)
     except cst.ParserSyntaxError as exc:
