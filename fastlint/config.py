@@ -128,6 +128,8 @@ def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml with a ``[tool.fastlint]`` table, from `start` upward."""
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
+        if candidate.is_dir():
+            return candidate  # a directory where the configuration should be: say so, do not guess
         if candidate.is_file():
             try:
                 data = _read_toml(candidate)
