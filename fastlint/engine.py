@@ -27,7 +27,7 @@ from fastlint.analysis.index import ProjectIndex
 from fastlint.analysis.model import ModuleModel
 from fastlint.conditions import TRUE, Expr, simplify
 from fastlint.diagnostics import Diagnostic, Fix, Location, Severity
-from fastlint.positions import positions_of
+from fastlint.positions import positions_of, remember_ast
 from fastlint.rule import Lookup, NodeText, Report, Rule
 from fastlint.suppression import Silenced, Suppressions, might_have_directives, parse_suppressions
 
@@ -377,8 +377,6 @@ def _parse_module(text: str) -> cst.Module:
         base.__post_init__ = validate  # type: ignore[method-assign]
 
 
-#: text that may nest deeply: a very long line, or 100 brackets opened with none closed between
-_MAYBE_DEEP = re.compile(r"[^\n\r]{2000}|(?:[(\[{][^()\[\]{}]*){100}")
 #: CPython's ways of saying that code nests too deeply for a parser
 _TOO_DEEP = re.compile(r"too many nested|nested too deeply|too many levels of indentation|too many statically nested|too complex")
 
@@ -386,11 +384,13 @@ _TOO_DEEP = re.compile(r"too many nested|nested too deeply|too many levels of in
 def parse_source(text: str) -> cst.Module:
     # LibCST's native parser overflows the C stack on very deep nesting (a segfault, not an
     # exception); CPython's parser refuses such code safely, so ask it first when in doubt.
-    if _MAYBE_DEEP.search(text):
-        error = _python_syntax_error(text)
-        if error is not None and _TOO_DEEP.search(error.message):
-            raise error
-        # any other error CPython has (3.12 syntax on an older Python, say) is LibCST's to judge
+    # Always: deep nesting spread over short lines (a 20,000-branch `elif`, a `not` per line
+    # inside brackets) crashes or hangs LibCST too; CPython's parse costs about a tenth of
+    # LibCST's, and its tree serves the positions of findings later.
+    error = _python_syntax_error(text)
+    if error is not None and _TOO_DEEP.search(error.message):
+        raise error
+    # any other error CPython has (3.12 syntax on an older Python, say) is LibCST's to judge
     try:
         return _parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -412,7 +412,8 @@ def _python_syntax_error(text: str) -> SourceError | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        remember_ast(text, tree)  # positions may need the statements' lines: no second parse
     except SyntaxError as exc:
         return SourceError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
     except (RecursionError, MemoryError):

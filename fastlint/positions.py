@@ -190,19 +190,31 @@ def _within(root: cst.CSTNode, keys: set[int]) -> set[int]:
     return found
 
 
+_LAST_AST: list[object] = [None, None]
+
+
+def remember_ast(text: str, tree: object) -> None:
+    """Keep CPython's tree of the text being linted (the engine parses it anyway): positions
+    then need no second parse."""
+    _LAST_AST[0], _LAST_AST[1] = text, tree
+
+
 def _statement_lines(module: cst.Module, text: str) -> list[int] | None:
     """The line of the first token (a decorator's `@` included) of each top-level statement, from
     CPython's parser; None when it cannot tell (it rejects the code, or the statements differ)."""
     import ast
     import warnings
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    statements = tree.body
+    if _LAST_AST[0] is text:
+        tree = _LAST_AST[1]
+    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+    statements = tree.body  # type: ignore[attr-defined]
     out: list[int] = []
     i = 0
     for statement in module.body:

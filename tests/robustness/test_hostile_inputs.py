@@ -115,6 +115,10 @@ DEEP = {
     "100k_unary_minus": ("x = " + "-" * 100_000 + "1\n", "syntax error: the file is nested too deeply to parse"),
     "100k_binary_chain": ("x = " + "a + " * 100_000 + "1\n", "syntax error: the file is nested too deeply to parse"),
     "multiline_brackets": ("x = " + "(\n" * 3000 + "1" + ")" * 3000 + "\n", "syntax error: too many nested parentheses"),
+    # deep nesting over short lines: no long line, no run of brackets (crashed or hung LibCST)
+    "20k_elif_chain": ("x = 0\nif x == 0:\n    pass\n" + "".join(f"elif x == {i}:\n    pass\n" for i in range(1, 20_000)), "syntax error: the file is nested too deeply to parse"),
+    "20k_not_per_line": ("y = (\n" + "not\n" * 20_000 + "x)\n", "syntax error: the file is nested too deeply to parse"),
+    "20k_ternary_per_line": ("y = (\n" + "a if b else\n" * 20_000 + "c)\n", "syntax error: the file is nested too deeply to parse"),
 }
 
 
