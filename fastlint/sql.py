@@ -8,7 +8,9 @@ This is the only module that imports sqlglot (lazily: a file without SQL never l
   through local variables and module constants (and `+=`). Interpolated values become
   placeholders (`__fl_p0__`), so the text still parses.
 - Each distinct text is parsed once per process (memoised), in the configured dialect. Text that
-  is too long, does not look like SQL, or does not parse is skipped (counted), never reported.
+  is too long (`MAX_SQL_CHARS`, 100,000 characters) or nested too deep (`MAX_SQL_NESTING`, about
+  12 levels of brackets), does not look like SQL, or does not parse is skipped (counted), never
+  reported: the work any one string can cost is bounded (about a second, whatever the text).
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ from fastlint.analysis.names import dotted
 
 #: Longer texts are not parsed: a bound on the work any one string can cost.
 MAX_SQL_CHARS = 100_000
+#: Nor are texts whose brackets nest too deep: sqlglot reads some constructors (`ARRAY[...]`,
+#: `STRUCT(...)`, `ROW(...)`; in Materialize any call) first as a type, then again as a value, at
+#: every level, so its work doubles with each one (`ARRAY[` nested 22 deep took 33 s). Each bracket
+#: opened two or more levels deep weighs 2 ** its depth (`nesting_weight`); a text whose brackets
+#: weigh more than this is skipped (about 12 levels, or many shallower nests; slowest accepted
+#: case about a second, in Spark's dialect with pure-Python sqlglot).
+MAX_SQL_NESTING = 2**12
 PLACEHOLDER = "__fl_p{}__"
 _PLACEHOLDER_RE = re.compile(r"__fl_p(\d+)__")
 _QUOTED_RE = re.compile(r"'(?:[^']|'')*'")
@@ -388,10 +397,36 @@ def _normalise(text: str) -> str:
     return text.replace("%%", "%")
 
 
+_NESTING_RE = re.compile(r"[()\[\]{}'\"]")
+
+
+def nesting_weight(text: str) -> int:
+    """The sum of 2 ** depth over the brackets opened two or more levels deep, outside quoted
+    strings (counting stops once it passes `MAX_SQL_NESTING`)."""
+    depth = weight = 0
+    quote = ""
+    for match in _NESTING_RE.finditer(text):
+        char = match.group()
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            if depth >= 2:
+                weight += 1 << depth
+                if weight > MAX_SQL_NESTING:
+                    return weight
+            depth += 1
+        elif depth:
+            depth -= 1
+    return weight
+
+
 @lru_cache(maxsize=4096)
 def parse(text: str, dialect: str | None) -> tuple[Any, ...] | None:
-    """The statements of `text`, or None when sqlglot cannot parse it (never raises)."""
-    if len(text) > MAX_SQL_CHARS or not text.strip():
+    """The statements of `text`, or None when sqlglot cannot parse it, or it is longer than
+    `MAX_SQL_CHARS` or nested deeper than `MAX_SQL_NESTING` allows (never raises)."""
+    if len(text) > MAX_SQL_CHARS or not text.strip() or nesting_weight(text) > MAX_SQL_NESTING:
         return None
     import logging
 
