@@ -10,7 +10,7 @@ around the fixed lines, unrelated code, decorators, nested blocks, several occur
 The strategy knows which lines each fix may rewrite, which occurrences must be fixed and which
 must be declined (a comment the fix would drop, a default above the bound, ...).
 
-Examples per rule: `FIX_EXAMPLES` (30) in CI; `FASTLINT_FUZZ_EXAMPLES=2000` for a long local run.
+Examples per rule: `FIX_EXAMPLES` (30) in CI; `FASTLINT_FUZZ_EXAMPLES=<n>` for a long local run.
 Hypothesis keeps no database (nothing is written into the repository).
 """
 
@@ -61,7 +61,7 @@ RESERVED = frozenset(
     app router api FastAPI APIRouter Query Depends Annotated Optional Union Session AsyncSession sessionmaker
     async_sessionmaker create_engine create_async_engine engine select text jwt pyjwt jose uvicorn run uv
     Starlette fastapi settings SessionLocal logger logging os json Item Depends self cls fetch store
-    tracer contextlib closing db_session F Q J
+    tracer contextlib closing db_session F Q J Request cache limiter trace subject strict rounds
     """.split()
 )
 _NON_ASCII_LATIN1 = ("données", "sesión", "ñandú", "straße", "café", "überall")

@@ -7,7 +7,8 @@ example is linted within `SECONDS_PER_EXAMPLE`.
 FL001 on a program that CPython compiles means LibCST refused what CPython accepts: it must then
 say so ("fastlint cannot parse this file"), never pass off a CPython message.
 
-Examples: `FUZZ_EXAMPLES` (100) per test in CI; `FASTLINT_FUZZ_EXAMPLES=5000` for a long local run.
+Examples: `FUZZ_EXAMPLES` (100) per test in CI (fewer for the slower ones); `FASTLINT_FUZZ_EXAMPLES=5000`
+for a long local run.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 PROFILE = settings.get_profile("fastlint-fuzz")
-# hypothesmith compiles what it generates: "'int' object is not callable; perhaps you missed a comma?"
-pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+# hypothesmith compiles what it generates ("'int' object is not callable; perhaps you missed a
+# comma?"), and a failing example would print the strategies' long reprs
+pytestmark = [pytest.mark.filterwarnings("ignore::SyntaxWarning"), pytest.mark.filterwarnings("ignore:Generating overly large repr")]
 
 
 class Hang(BaseException):
@@ -346,5 +348,35 @@ def test_project_trees_of_generated_files(in_tmp: Path) -> None:
                 result = run(["."], plan, 1, str(root))
             assert result.errors == []
             check_findings(result.diagnostics, files)
+
+    prop()
+
+
+def test_fixes_on_framework_modules_with_generated_arguments(in_tmp: Path) -> None:
+    """`--fix --unsafe-fixes` with every fixable rule on the framework modules (a `debug=`, a
+    page size default, a decoded token, a session dependency, all with arbitrary expressions
+    around them): no error, the result compiles, and a second `--fix` changes nothing."""
+    from click.testing import CliRunner
+
+    from fastlint.cli import cli
+
+    fixable = ",".join(sorted(rule.code for rule in default_registry().rules if rule.fix is not None))
+
+    def fix() -> object:
+        return CliRunner().invoke(cli, ["check", "--fix", "--unsafe-fixes", "--isolated", "--select", fixable, "main.py"], catch_exceptions=False)
+
+    @settings(PROFILE, max_examples=max(10, FUZZ_EXAMPLES // 4))
+    @given(source=framework_modules())
+    def prop(source: str) -> None:
+        path = write(in_tmp, "main.py", source)
+        with time_bound(SECONDS_PER_EXAMPLE):
+            first = fix()
+        assert first.exit_code in (0, 1) and first.stderr == "", first.stdout + first.stderr  # type: ignore[attr-defined]
+        fixed = path.read_text(encoding="utf-8")
+        assert compiles(fixed)
+        event("fixed" if fixed != source else "nothing to fix")
+        second = fix()
+        assert path.read_text(encoding="utf-8") == fixed
+        assert "fixed" not in second.stdout  # type: ignore[attr-defined]
 
     prop()
