@@ -332,7 +332,7 @@ def fl205(draw: st.DrawFn, wide: bool) -> Program:
         rendered: list[tuple[str, bool]] = []
         for param in params:
             n = draw(st.integers(0, 100))
-            form = draw(st.integers(0, 7))
+            form = draw(st.integers(0, 9))
             expect = "fix"
             if form == 0:
                 text = f"{param}: int = {n}"
@@ -353,9 +353,15 @@ def fl205(draw: st.DrawFn, wide: bool) -> Program:
             elif form == 6:
                 text = f"{param}: int = {draw(st.integers(101, 10_000))}"  # above the bound: no fix
                 expect = "keep"
-            else:
+            elif form == 7:
                 text = f"{param}: int = {query}(default={n})"
-            rendered.append((text, True))
+            else:  # one argument per line; a comment among them makes the fix decline
+                note = draw(st.sampled_from(["", "open", "arg"])) if form == 9 else ""
+                opening = f"  {draw(comments())}" if note == "open" else ""
+                after = f"  {draw(comments())}" if note == "arg" else ""
+                text = f"{param}: int = {query}({opening}\n        {n},{after}\n        ge=1,\n    )"
+                expect = "keep" if note else "fix"
+            rendered.append((text.replace("\n", _TARGET + "\n"), True))
             program.occurrences.append(Occurrence(expect))
         others = draw(st.lists(st.sampled_from(["q: str = ''", "offset: int = 0", "sort: str = 'id'", "request: Request = None"]), unique=True, max_size=2))
         items = [(o, False) for o in others] + rendered

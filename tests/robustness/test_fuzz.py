@@ -26,11 +26,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import hypothesmith
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
+
+# no example database, and hypothesis's own caches outside the repository (set before
+# hypothesmith builds its strategies, which caches unicode tables)
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "fastlint-hypothesis"))
+
+import hypothesmith  # noqa: E402
 
 from fastlint.api import lint_source
 from fastlint.cli import make_plan
@@ -43,7 +48,6 @@ from tests.conftest import write
 FUZZ_EXAMPLES = int(os.environ.get("FASTLINT_FUZZ_EXAMPLES", "100"))
 #: a generated program of a few hundred lines lints in well under a second; a hang is a bug
 SECONDS_PER_EXAMPLE = 10.0
-set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "fastlint-hypothesis"))
 settings.register_profile(
     "fastlint-fuzz",
     database=None,

@@ -10,7 +10,6 @@ Examples: `SQL_EXAMPLES` (60) per test in CI; `FASTLINT_FUZZ_EXAMPLES` raises th
 from __future__ import annotations
 
 import os
-import re
 import signal
 import tempfile
 import threading
@@ -115,9 +114,8 @@ def expressions(depth: int = 2) -> st.SearchStrategy[str]:
         st.tuples(inner, st.sampled_from(["=", "<>", "<", ">=", "LIKE", "+", "-", "*", "/", "||", "AND", "OR", "IS NOT"]), inner).map(" ".join),
         st.tuples(inner, st.lists(literals, min_size=1, max_size=4)).map(lambda t: f"{t[0]} IN ({', '.join(t[1])})"),
         st.tuples(inner, literals, literals).map(lambda t: f"{t[0]} BETWEEN {t[1]} AND {t[2]}"),
-        st.tuples(st.sampled_from(["COUNT", "COALESCE", "LOWER", "SUM", "MAX", "json_agg", "ARRAY_AGG", "f"]), st.lists(inner, min_size=1, max_size=3)).map(
-            lambda t: f"{t[0]}({', '.join(t[1])})"
-        ),
+        st.tuples(st.sampled_from(["COUNT", "LOWER", "SUM", "MAX", "json_agg", "ARRAY_AGG"]), inner).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(st.sampled_from(["COALESCE", "CONCAT", "f"]), st.lists(inner, min_size=1, max_size=3)).map(lambda t: f"{t[0]}({', '.join(t[1])})"),
         st.tuples(inner, inner, inner).map(lambda t: f"CASE WHEN {t[0]} THEN {t[1]} ELSE {t[2]} END"),
         inner.map(lambda e: f"NOT ({e})"),
         inner.map(lambda e: f"CAST({e} AS INTEGER)"),
@@ -387,7 +385,7 @@ def sql_strings_found(text: str) -> int:
 
 def _lint_module(root: Path, literal: str, dialect: str | None):  # type: ignore[no-untyped-def]
     write(root, "app.py", MODULE.format(literal=literal))
-    plan = make_plan(default_registry(), Settings(root=str(root), sql_dialect=dialect), Selection(("FL2", "FL1", "FL4"), (), (), "test"))
+    plan = make_plan(default_registry(), Settings(root=str(root), sql_dialect=dialect), Selection(("FL001", "FL2", "FL1", "FL4"), (), (), "test"))
     return run(["app.py"], plan, 1, str(root))
 
 
@@ -398,7 +396,7 @@ def test_sql_rules_on_any_text_in_any_dialect(text: str, dialect: str | None, qu
     `cursor.execute` and `pandas.read_sql` (and an f-string built from it): no error, no FL003,
     every SQL string found is counted as parsed or skipped."""
     literal = repr(text)
-    if quote == "triple" and '"""' not in text and "\\" not in text and not text.endswith('"') and "\r" not in text:
+    if quote == "triple" and not any(c in text for c in ('"""', "\\", "\r", "\x00")) and not text.endswith('"'):
         literal = '"""' + text + '"""'
     with tempfile.TemporaryDirectory(prefix="fastlint-sql-") as folder:
         with time_bound(SECONDS_PER_CALL * 3, f"{dialect}: {text[:80]!r}"):
