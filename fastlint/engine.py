@@ -27,7 +27,7 @@ from fastlint.analysis.index import ProjectIndex
 from fastlint.analysis.model import ModuleModel
 from fastlint.conditions import TRUE, Expr, simplify
 from fastlint.diagnostics import Diagnostic, Fix, Location, Severity
-from fastlint.positions import positions_of, remember_ast
+from fastlint.positions import positions_of, remember_ast, remembered_ast
 from fastlint.rule import Lookup, NodeText, Report, Rule
 from fastlint.suppression import Silenced, Suppressions, might_have_directives, parse_suppressions
 
@@ -380,6 +380,100 @@ def _parse_module(text: str) -> cst.Module:
 #: CPython's ways of saying that code nests too deeply for a parser
 _TOO_DEEP = re.compile(r"too many nested|nested too deeply|too many levels of indentation|too many statically nested|too complex")
 
+#: LibCST's native parser recurses once per term of an `and`/`or` chain (about 1.1 KB of C stack
+#: each), which CPython keeps flat: a 7,500-term chain overflows a default 8 MB stack and kills the
+#: process. The parse runs on a thread of its own with this much stack (reserved, not used: the
+#: pages are touched only by such chains), and chains longer than MAX_BOOL_CHAIN are refused with
+#: FL001 before LibCST sees them (100,000 terms take about 110 MB and 2.5 s to parse).
+PARSE_STACK_BYTES = 256 << 20
+MAX_BOOL_CHAIN = 100_000
+
+
+class _ParseThread:
+    """One long-lived daemon thread per process with a stack of PARSE_STACK_BYTES, running the
+    parses handed to it one at a time. The stack no longer depends on `ulimit -s` or on the
+    thread the caller runs in (secondary threads get 8 MB from glibc and 128 KB from musl).
+    A forked child starts its own thread (the parent's does not exist there); if the platform
+    refuses the stack size, parses run on the calling thread."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._queue: Any = None
+        self._thread: Any = None
+
+    def run(self, function: Callable[[str], Any], text: str) -> Any:
+        import threading
+
+        if self._thread is not None and threading.current_thread() is self._thread:
+            return function(text)
+        queue = self._ensure()
+        if queue is None:
+            return function(text)
+        import queue as queues
+
+        reply: queues.SimpleQueue[tuple[bool, Any]] = queues.SimpleQueue()
+        queue.put((function, text, reply))
+        ok, value = reply.get()
+        if ok:
+            return value
+        raise value
+
+    def _ensure(self) -> Any:
+        import os
+
+        if self._pid == os.getpid():
+            return self._queue
+        import queue as queues
+        import threading
+
+        with self._lock:
+            if self._pid == os.getpid():
+                return self._queue
+            jobs: queues.SimpleQueue[Any] = queues.SimpleQueue()
+            try:
+                previous = threading.stack_size(PARSE_STACK_BYTES)
+            except (ValueError, RuntimeError):  # pragma: no cover - a platform without the setting
+                self._pid, self._queue = os.getpid(), None
+                return None
+            try:
+                thread = threading.Thread(target=self._serve, args=(jobs,), name="fastlint-parse", daemon=True)
+                thread.start()
+            except RuntimeError:  # pragma: no cover - the stack could not be reserved
+                thread, jobs = None, None  # type: ignore[assignment]
+            finally:
+                threading.stack_size(previous)
+            self._thread, self._queue, self._pid = thread, jobs, os.getpid()
+            return jobs
+
+    @staticmethod
+    def _serve(jobs: Any) -> None:
+        while True:
+            function, text, reply = jobs.get()
+            try:
+                reply.put((True, function(text)))
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller, raised there
+                reply.put((False, exc))
+            del function, text, reply
+
+
+_PARSER = _ParseThread()
+
+
+def _longest_bool_chain(tree: Any) -> tuple[int, int]:
+    """The number of terms of the longest `and`/`or` chain in CPython's tree, and its line."""
+    import ast
+
+    longest, line = 0, 1
+    if tree is None:
+        return longest, line
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BoolOp) and len(node.values) > longest:
+            longest, line = len(node.values), node.lineno
+    return longest, line
+
 
 def parse_source(text: str) -> cst.Module:
     # LibCST's native parser overflows the C stack on very deep nesting (a segfault, not an
@@ -390,9 +484,13 @@ def parse_source(text: str) -> cst.Module:
     error = _python_syntax_error(text)
     if error is not None and _TOO_DEEP.search(error.message):
         raise error
+    if error is None and text.count("and") + text.count("or") >= MAX_BOOL_CHAIN:  # cheap: most files stop here
+        longest, line = _longest_bool_chain(remembered_ast(text))
+        if longest > MAX_BOOL_CHAIN:
+            raise SourceError(f"an `and`/`or` chain of {longest:,} terms is longer than fastlint's parser takes ({MAX_BOOL_CHAIN:,})", line)
     # any other error CPython has (3.12 syntax on an older Python, say) is LibCST's to judge
     try:
-        return _parse_module(text)
+        return _PARSER.run(_parse_module, text)
     except cst.ParserSyntaxError as exc:
         message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
         line, column = max(exc.raw_line, 1), max(exc.raw_column, 0) + 1
@@ -400,7 +498,7 @@ def parse_source(text: str) -> cst.Module:
         message, line, column = "the file is nested too deeply to parse", 1, 1
     except Exception as exc:  # noqa: BLE001 - the native parser has raised odd errors on odd input
         message, line, column = f"cannot parse the file: {type(exc).__name__}: {exc}", 1, 1
-    raise _python_syntax_error(text) or SourceError(f"fastlint cannot parse this file ({message})", line, column)
+    raise _python_syntax_error(text) or SourceError(f"Python accepts this file but LibCST, fastlint's parser, cannot read it ({message})", line, column)
 
 
 def _python_syntax_error(text: str) -> SourceError | None:

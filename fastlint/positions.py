@@ -199,6 +199,11 @@ def remember_ast(text: str, tree: object) -> None:
     _LAST_AST[0], _LAST_AST[1] = text, tree
 
 
+def remembered_ast(text: str) -> object | None:
+    """CPython's tree of `text` if `remember_ast` kept it, else None."""
+    return _LAST_AST[1] if _LAST_AST[0] is text else None
+
+
 def _statement_lines(module: cst.Module, text: str) -> list[int] | None:
     """The line of the first token (a decorator's `@` included) of each top-level statement, from
     CPython's parser; None when it cannot tell (it rejects the code, or the statements differ)."""

@@ -199,3 +199,45 @@ def test_new_syntax_with_a_long_line_is_judged_by_libcst(in_tmp: Path) -> None:
     write(in_tmp, "new.py", "type Vector = list[float]\n\nCOMMENTED = 1  # " + "x" * 2100 + "\n")
     code, findings = run()
     assert (code, findings) == (0, [])
+
+
+CHAIN_SCRIPT = r"""
+import sys, threading
+from fastlint.api import lint_source
+
+def module(n, op):
+    terms = f" {op} ".join(f"a{i % 7}" for i in range(n))
+    return f"from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/')\nasync def ok(a0, a1, a2, a3, a4, a5, a6):\n    return {terms}\n"
+
+def codes(source):
+    return [(d.code, d.location.line) for d in lint_source(source, "app.py", select="ALL")]
+
+out = {}
+# a 20,000-term chain needs about 22 MB of C stack in LibCST's parser: more than a default
+# 8 MB main thread (before: a segfault of the process)
+out["and"] = codes(module(20_000, "and"))
+out["or"] = codes(module(20_000, "or"))
+out["too_long"] = [(d.code, d.location.line, d.message) for d in lint_source(module(100_001, "or"), "app.py", select="ALL")]
+# a caller on a thread with a small stack (editors, language servers; musl gives 128 KB)
+threading.stack_size(512 * 1024)
+thread = threading.Thread(target=lambda: out.update(thread=codes(module(3_000, "and"))))
+thread.start()
+thread.join()
+print(repr(out))
+"""
+
+
+def test_long_and_or_chains_parse_on_any_stack() -> None:
+    """LibCST's parser recurses once per term of an `and`/`or` chain (CPython's does not): the
+    parse runs on a thread with a stack of its own, and chains beyond MAX_BOOL_CHAIN terms are
+    FL001 at the chain's line. In a subprocess: a regression here is a segfault."""
+    import subprocess
+
+    from fastlint.engine import MAX_BOOL_CHAIN
+
+    done = subprocess.run([sys.executable, "-c", CHAIN_SCRIPT], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    out = eval(done.stdout)  # noqa: S307 - our own repr of plain tuples
+    assert out["and"] == out["or"] == out["thread"] == []
+    message = f"an `and`/`or` chain of 100,001 terms is longer than fastlint's parser takes ({MAX_BOOL_CHAIN:,})"
+    assert out["too_long"] == [("FL001", 8, message)]
