@@ -112,14 +112,18 @@ def render(result: Any, registry: Any, options: ReportOptions, fmt: str = "text"
         if lines:
             lines.append("")
         n = len(result.diagnostics)
+        errors = len(getattr(result, "errors", ()) or ())
         fixed = getattr(result, "fixed", 0)  # --fix: the findings fixed, the diagnostics remain
         if fixed:
             total = n + fixed
             lines.append(f"Found {total} problem{'s' if total != 1 else ''} ({fixed} fixed, {n} remaining).")
+        elif n == 0 and errors:  # a path that could not be read: not a pass
+            lines.append(f"No problems found, but the run had {errors} error{'s' if errors != 1 else ''} (the \"error:\" lines).")
         elif n == 0:
             lines.append(_paint("All checks passed.", _GREEN, color=color))
         else:
             files = len({d.path for d in result.diagnostics})
             problems = "problem" if n == 1 else "problems"
-            lines.append(f"Found {n} {problems} in {files} file{'s' if files != 1 else ''}.")
+            more = f"; the run had {errors} error{'s' if errors != 1 else ''} (the \"error:\" lines)" if errors else ""
+            lines.append(f"Found {n} {problems} in {files} file{'s' if files != 1 else ''}{more}.")
     return "\n".join(lines) + ("\n" if lines else "")

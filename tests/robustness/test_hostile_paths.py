@@ -39,6 +39,11 @@ def test_a_dangling_symlink_is_skipped_when_walking_and_an_error_when_named(in_t
     code, out, err = check("dangling.py", "good.py")
     assert code == 2 and findings(out) == [("good.py", "FL201", 3)]
     assert err == "error: dangling.py: No such file or directory\n"
+    # the summary never says "All checks passed." on a run that exits 2
+    code, out, err = check("dangling.py", fmt="text")
+    assert (code, out) == (2, 'No problems found, but the run had 1 error (the "error:" lines).\n')
+    code, out, err = check("dangling.py", "good.py", fmt="text")
+    assert code == 2 and out.endswith('Found 1 problem in 1 file; the run had 1 error (the "error:" lines).\n')
 
 
 def test_a_non_python_file_named_explicitly_is_fl001_not_a_crash(in_tmp: Path) -> None:
@@ -86,6 +91,68 @@ def test_a_file_changed_after_discovery_is_linted_as_it_is_now(in_tmp: Path, mon
     monkeypatch.setattr(runner, "discover", discover_then_change)
     code, out, _ = check(".")
     assert (code, findings(out)) == (1, [("moving.py", "FL201", 3)])
+
+
+def _without_permission_override() -> None:  # pragma: no cover - runs in the child before exec
+    """As root, drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set: the program
+    then runs as root, but file permissions bind it like any user."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def _check_unreadable(folder: Path) -> tuple[int, list[tuple[str, str, int, str]], str]:
+    """`fastlint check .` in a subprocess that permissions bind, twice: cold, then warm."""
+    import subprocess
+    import sys
+
+    outs = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "fastlint", "check", "--isolated", "--format", "json", "."],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=_without_permission_override if os.geteuid() == 0 else None,
+            env={k: v for k, v in os.environ.items() if k != "FASTLINT_NO_CACHE"},
+        )
+        assert "Traceback" not in done.stdout + done.stderr, done.stderr
+        payload = json.loads(done.stdout)
+        outs.append((done.returncode, [(d["path"], d["code"], d["line"], d["message"]) for d in payload["diagnostics"]], done.stderr))
+    assert outs[0] == outs[1]  # the warm run (cache) says the same: a read error is not cached as a pass
+    return outs[0]
+
+
+def test_an_unreadable_file_is_fl001_and_the_others_are_linted(in_tmp: Path) -> None:
+    """A file without read permission: FL001 "cannot read the file: Permission denied"; a folder
+    that cannot be listed: one error line; the other files are linted, cold and warm alike. As root
+    (permissions do not bind it) the run drops the capabilities that override them."""
+    write(in_tmp, "good.py", BAD)
+    write(in_tmp, "secret.py", BAD)
+    write(in_tmp, "sub/closed.py", BAD)
+    (in_tmp / "secret.py").chmod(0)
+    (in_tmp / "sub").chmod(0)
+    try:
+        code, got, err = _check_unreadable(in_tmp)
+    except subprocess_error() as exc:  # pragma: no cover - a sandbox that forbids dropping capabilities
+        pytest.skip(f"cannot drop the permission override here: {exc}")
+    finally:
+        (in_tmp / "sub").chmod(0o755)
+        (in_tmp / "secret.py").chmod(0o644)
+    # files left unchecked are not a pass: one error line for the folder, exit 2
+    assert (code, err) == (2, "error: sub: cannot read directory: Permission denied\n")
+    assert [(p, c, n) for p, c, n, _ in got] == [("good.py", "FL201", 3), ("secret.py", "FL001", 1)]
+    assert got[1][3] == "cannot read the file: Permission denied"
+
+
+def subprocess_error() -> type[BaseException]:
+    import subprocess
+
+    return subprocess.SubprocessError
 
 
 @pytest.mark.parametrize("name", ["with space/my module.py", "données/café.py", "日本/モジュール.py"])
