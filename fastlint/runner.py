@@ -34,6 +34,18 @@ from fastlint.suppression import UnusedCheck, unused_diagnostics
 MIN_FILES_FOR_POOL = 16
 
 
+def _file_timeout() -> float:
+    """Seconds one file may take in a pool worker before the worker is stopped and the file
+    gets FL003 (a hang in a parser or a rule must not hang a CI job). The largest real file we
+    lint takes a few seconds and a 10 MB generated one under a minute: 300 s is only for hangs.
+    `FASTLINT_FILE_TIMEOUT` sets it."""
+    try:
+        value = float(os.environ.get("FASTLINT_FILE_TIMEOUT", "") or 300.0)
+    except ValueError:
+        return 300.0
+    return value if value > 0 else 300.0
+
+
 @dataclass(frozen=True)
 class Plan:
     rules: tuple[RuleSetup, ...]
@@ -88,6 +100,10 @@ _STARTED, _DONE = 1, 2
 #: pools tried on the files whose results a broken pool lost, before the rest go one per process
 _POOL_ROUNDS = 3
 _SLOTS: Any = None
+#: per slot: when the file started (`time.monotonic()`, shared by every process) and in which
+#: worker (pid): what the main process's watch needs to stop a worker stuck on one file
+_STARTS: Any = None
+_PIDS: Any = None
 #: the worker is inside `_lint_chunk` (SIGTERM unwinds it there, so a cache write is undone)
 _LINTING = False
 
@@ -111,16 +127,16 @@ def _die_of(signum: int) -> None:
     os._exit(128 + signum)
 
 
-def _start_worker(plan: Plan, cache: Cache | None, slots: Any = None) -> None:
+def _start_worker(plan: Plan, cache: Cache | None, slots: Any = None, starts: Any = None, pids: Any = None) -> None:
     import signal
 
-    global _SLOTS, _LINTING
+    global _SLOTS, _STARTS, _PIDS, _LINTING
     _LINTING = False
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     signal.signal(signal.SIGTERM, _on_sigterm)  # the main process's way to stop a worker
     tune_gc()
     _init_worker(plan, cache)
-    _SLOTS = slots
+    _SLOTS, _STARTS, _PIDS = slots, starts, pids
 
 
 def _lint_chunk(items: Sequence[tuple[FileJob, str | None]], slots: Sequence[int] | None = None) -> tuple[list[tuple[FileResult, str]], str | None]:
@@ -138,6 +154,9 @@ def _lint_chunk(items: Sequence[tuple[FileJob, str | None]], slots: Sequence[int
         _LINTING = True
         for n, (job, key) in enumerate(items):
             if marks is not None:
+                if _STARTS is not None:
+                    _STARTS[slots[n]] = time.monotonic()  # type: ignore[index]
+                    _PIDS[slots[n]] = os.getpid()  # type: ignore[index]
                 marks[slots[n]] = _STARTED  # type: ignore[index]
             data = None
             if key is not None and _CACHE is not None:
@@ -252,17 +271,22 @@ def _lint_in_pool(
     write_error: str | None = None
     order = list(range(len(items)))
     alone: list[int] = []
+    timeout = _file_timeout()
     for _ in range(_POOL_ROUNDS):
-        retry, suspects, error = _pool_round(order, items, results, plan, cache, workers, context, progress)
+        retry, suspects, error, stopped = _pool_round(order, items, results, plan, cache, workers, context, progress, timeout)
         write_error = write_error or error
-        alone.extend(suspects)
+        for i in stopped:
+            results[i] = _internal_error(items[i][0], f"fastlint stopped linting this file after {timeout:g} s (a hang in a parser or a rule?)")
+            if progress is not None:
+                progress.advance(1)
+        alone.extend(i for i in suspects if i not in stopped)
         stuck = len(retry) == len(order)  # no file got anywhere: no pool will
         order = retry
         if not order or stuck:
             break
     alone.extend(order)  # what the pools could not lint
     for i in sorted(alone):
-        results[i], error = _lint_alone(items[i], plan, cache, context)
+        results[i], error = _lint_alone(items[i], plan, cache, context, timeout)
         write_error = write_error or error
         if progress is not None:
             progress.advance(1)
@@ -278,14 +302,21 @@ def _pool_round(
     workers: int,
     context: Any,
     progress: Progress | None,
-) -> tuple[list[int], list[int], str | None]:
+    timeout: float,
+) -> tuple[list[int], list[int], str | None, set[int]]:
     """One pool over `items[i] for i in order`, filling `results`. Returns, if the pool broke,
     the files to lint again (their results were lost, but no worker died on them) and the
-    suspects (a worker had started them and not finished), and the first cache write error.
-    Ctrl-C stops the workers (`_stop_pool`) and goes on up."""
+    suspects (a worker had started them and not finished), the first cache write error, and the
+    files whose worker was stopped after `timeout` seconds on them (`_Watch`). Ctrl-C stops the
+    workers (`_stop_pool`) and goes on up."""
     slots = context.RawArray("b", len(items))
+    starts = context.RawArray("d", len(items))
+    pids = context.RawArray("i", len(items))
+    watch = _Watch(slots, starts, pids, timeout)
     chunks = _chunks(order, workers)
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context, initializer=_start_worker, initargs=(plan, cache, slots))
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)), mp_context=context, initializer=_start_worker, initargs=(plan, cache, slots, starts, pids)
+    )
     retry: list[int] = []
     suspects: list[int] = []
     write_error: str | None = None
@@ -300,7 +331,7 @@ def _pool_round(
             try:
                 if future is None:
                     raise BrokenProcessPool("not submitted")
-                chunk_results, error = future.result()
+                chunk_results, error = watch.result(future)
             except BrokenProcessPool:
                 for i in chunk:
                     (suspects if slots[i] == _STARTED else retry).append(i)
@@ -317,7 +348,68 @@ def _pool_round(
         _stop_pool(pool)
         raise
     pool.shutdown()
-    return retry, suspects, write_error
+    return retry, suspects, write_error, watch.stopped
+
+
+class _Watch:
+    """The main process's watch over a pool: while it waits for a chunk, once a second (at most)
+    it looks for a file started more than `timeout` seconds ago and not done, and stops the
+    worker on it: SIGTERM (the worker cleans up and exits), then SIGKILL two seconds later if it
+    is still there (a native parser holding the interpreter runs no signal handler). The pool
+    breaks, as when a worker dies; the files stopped on get FL003, the others are linted again."""
+
+    def __init__(self, slots: Any, starts: Any, pids: Any, timeout: float) -> None:
+        self.slots, self.starts, self.pids, self.timeout = slots, starts, pids, timeout
+        self.stopped: set[int] = set()
+        self._terminated: dict[int, float] = {}  # slot -> when SIGTERM was sent
+
+    def result(self, future: Any) -> Any:
+        from concurrent.futures import TimeoutError as FutureTimeout
+
+        tick = min(1.0, self.timeout / 4)
+        while True:
+            try:
+                return future.result(timeout=tick)
+            except FutureTimeout:
+                self.check()
+
+    def check(self) -> None:
+        import signal
+
+        now = time.monotonic()
+        slots, starts = self.slots, self.starts
+        for i in range(len(slots)):
+            if slots[i] != _STARTED:
+                continue
+            if i in self._terminated:
+                if now - self._terminated[i] > 2.0:
+                    _signal(self.pids[i], signal.SIGKILL)
+                continue
+            if now - starts[i] > self.timeout:
+                self.stopped.add(i)
+                self._terminated[i] = now
+                _signal(self.pids[i], signal.SIGTERM)
+
+
+def _signal(pid: int, signum: int) -> None:
+    if pid > 0 and pid != os.getpid():
+        try:
+            os.kill(pid, signum)
+        except OSError:  # gone already
+            pass
+
+
+def _internal_error(job: FileJob, message: str) -> tuple[FileResult, str]:
+    result = FileResult(path=job.display_path, internal_error=True)
+    result.diagnostics.append(
+        _meta_diagnostic(
+            INTERNAL_ERROR,
+            job.display_path,
+            message,
+            "Report this at the fastlint issue tracker with the file if you can; the other files' results are complete",
+        )
+    )
+    return result, job.relpath
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -336,17 +428,26 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             process.join()
 
 
-def _lint_alone(item: Item, plan: Plan, cache: Cache | None, context: Any) -> tuple[tuple[FileResult, str], str | None]:
+def _lint_alone(item: Item, plan: Plan, cache: Cache | None, context: Any, timeout: float) -> tuple[tuple[FileResult, str], str | None]:
     """Lint one file in a process of its own (a file a worker was on when the pool broke): its
-    real result, or FL003 when that process dies too or its result cannot come back."""
+    real result, or FL003 when that process dies too, takes more than `timeout` seconds, or its
+    result cannot come back."""
     job = item[0]
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_alone, args=(send, plan, cache, item), daemon=True)
     try:
         process.start()
         send.close()
+        stuck = False
         try:
-            payload = receive.recv()
+            if receive.poll(timeout):
+                payload = receive.recv()
+            else:
+                payload, stuck = None, True
+                process.terminate()
+                process.join(2.0)
+                if process.exitcode is None:
+                    process.kill()
         except EOFError:  # it died
             payload = None
         except Exception as exc:  # noqa: BLE001 - a result that cannot be read back
@@ -362,20 +463,13 @@ def _lint_alone(item: Item, plan: Plan, cache: Cache | None, context: Any) -> tu
     if payload is not None and payload[0] == "ok":
         chunk_results, error = payload[1]
         return chunk_results[0], error
-    if payload is None:
+    if stuck:
+        message = f"fastlint stopped linting this file after {timeout:g} s (a hang in a parser or a rule?)"
+    elif payload is None:
         message = f"fastlint's worker process died linting this file: {_death(process.exitcode)}"
     else:
         message = f"fastlint could not bring this file's result back from its worker process: {payload[1]}"
-    result = FileResult(path=job.display_path, internal_error=True)
-    result.diagnostics.append(
-        _meta_diagnostic(
-            INTERNAL_ERROR,
-            job.display_path,
-            message,
-            "Report this at the fastlint issue tracker with the file if you can; the other files' results are complete",
-        )
-    )
-    return (result, job.relpath), None
+    return _internal_error(job, message), None
 
 
 def _alone(conn: Any, plan: Plan, cache: Cache | None, item: Item) -> None:

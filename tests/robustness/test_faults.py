@@ -158,6 +158,37 @@ def test_a_rule_that_raises_on_one_file_is_fl003_there_only(in_tmp: Path, monkey
     assert [d for d in findings if d["path"] != "m007.py"] == [d for d in reference if d["path"] != "m007.py"]
 
 
+# -- a file that hangs its worker ------------------------------------------------------------------
+
+
+@needs_fork
+@pytest.mark.parametrize("deaf", [False, True], ids=["stops-on-sigterm", "needs-sigkill"])
+def test_a_file_that_hangs_its_worker_is_fl003_after_the_timeout(in_tmp: Path, monkeypatch: pytest.MonkeyPatch, deaf: bool) -> None:
+    """FL406 sleeps for an hour on m007.py in a pool of 2 over 40 files, with a 1 s per-file
+    timeout (`FASTLINT_FILE_TIMEOUT`): the worker is stopped (SIGTERM; SIGKILL when it blocks
+    SIGTERM, as native code holding the interpreter would), m007.py gets one FL003 saying so,
+    every other file has the findings of an undisturbed run, exit 2, in seconds."""
+    _tree(in_tmp, 40)
+    code, reference, _ = _check("--jobs", "2")
+    assert code == 1
+
+    def hang() -> None:
+        assert os.getpid() != MAIN_PID, "the fault must strike a worker, not the test process"
+        if deaf:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        time.sleep(3600)
+
+    _break_fl406(monkeypatch, {"m007.py"}, hang)
+    monkeypatch.setenv("FASTLINT_FILE_TIMEOUT", "1")
+    started = time.monotonic()
+    code, findings, stderr = _check("--jobs", "2")
+    assert time.monotonic() - started < 30
+    assert (code, stderr) == (2, "")
+    victim = [(d["line"], d["code"], d["message"]) for d in findings if d["path"] == "m007.py"]
+    assert victim == [(1, "FL003", "fastlint stopped linting this file after 1 s (a hang in a parser or a rule?)")]
+    assert [d for d in findings if d["path"] != "m007.py"] == [d for d in reference if d["path"] != "m007.py"]
+
+
 # -- a worker process that dies --------------------------------------------------------------------
 
 
