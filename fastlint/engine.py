@@ -261,6 +261,9 @@ class FileResult:
     placements: dict[int, Placed | None] = field(default_factory=dict)
     #: `placements` grew in this run (the cache entry is written again)
     placed_now: bool = False
+    #: this run linted the very bytes its cache key was made of (a file edited while the run
+    #: went on is linted as it is now: its key is then not the one of what was linted)
+    key_held: bool = False
 
 
     def pack(self) -> None:

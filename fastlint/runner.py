@@ -173,6 +173,7 @@ def _lint_chunk(items: Sequence[tuple[FileJob, str | None]], slots: Sequence[int
             result.pack()
             if key is not None and _CACHE is not None:
                 _CACHE.store(key, result)
+                result.key_held = True
             out.append((result, job.relpath))
             if marks is not None:
                 marks[slots[n]] = _DONE  # type: ignore[index]
@@ -242,6 +243,8 @@ def lint_jobs(
             progress.finish()
     for i, result in zip(todo, done):
         results[i] = result
+        if not result[0].key_held:  # not linted from the bytes keyed (edited meanwhile), or no cache
+            keys[i] = None
     out.results = [r for r in results if r is not None]
     out.keys = [k for r, k in zip(results, keys) if r is not None]
     if write_error:
@@ -506,12 +509,21 @@ def covers_project(paths: Sequence[str], root: str, cwd: str) -> bool:
 
 
 def _history_context(
-    jobs: Sequence[FileJob], results: Sequence[tuple[FileResult, str]], plan: Plan, workers: int, cwd: str, cache: Cache | None
+    jobs: Sequence[FileJob],
+    results: Sequence[tuple[FileResult, str]],
+    plan: Plan,
+    workers: int,
+    cwd: str,
+    cache: Cache | None,
+    walked: Sequence[str] = (),
 ) -> Linted:
     """On a run over some files only (a pre-commit hook's changed files), the other revision
     files of each Alembic versions folder a given revision sits in: their facts complete the
-    history (heads, missing parents), their findings are not reported."""
+    history (heads, missing parents), their findings are not reported. A folder inside one of
+    the directories the run `walked` has had every file read already."""
     folders = sorted({os.path.dirname(job.path) for job, (result, _) in zip(jobs, results) if result.facts and "alembic" in result.facts})
+    tops = [top.rstrip(os.sep) + os.sep for top in walked]
+    folders = [folder for folder in folders if not any((folder + os.sep).startswith(top) for top in tops)]
     if not folders:
         return Linted()
     settings = plan.settings
@@ -592,25 +604,39 @@ def run(
     elif project_context and found.jobs:
         context, complete = _project_context(found.jobs, plan, workers, cwd, cache, progress), True
     else:
-        context = _history_context(found.jobs, file_results, plan, workers, cwd, cache)
-    facts = [r.facts for r, _ in file_results if r.facts is not None] + [r.facts for r, _ in context.results if r.facts is not None]
-    index = ProjectIndex(facts, call_depth=settings.call_depth)
-    ignores = _PerFileIgnores(settings.per_file_ignores)
-    diagnostics: list[Diagnostic] = []
-    pending = 0
-    placed = 0
-    rules = {setup.rule.code: setup.rule for setup in plan.rules}
-    for (result, relpath), key in zip(file_results, linted_files.keys):
-        silenced = list(result.silenced)
-        diagnostics.extend(settle(result, relpath, index, plan, outcome, rules=rules, ignores=ignores, complete=complete))
-        pending += len(result.pending)
-        if result.pending_blob is not None:
-            result.pending = []  # the bytes stay; the objects go
-        if result.placed_now:
-            placed += 1
-            if cache is not None and key is not None and result.source_text is None:
-                # keep the placements, so that the next run need not parse this file again
-                cache.store(key, replace(result, silenced=silenced, placed_now=False))
+        walked = [os.path.abspath(os.path.join(cwd, p)) for p in paths if os.path.isdir(os.path.join(cwd, p))]
+        context = _history_context(found.jobs, file_results, plan, workers, cwd, cache, walked)
+    # every file as it was on a run whose findings were settled and kept: the same findings
+    shape = settled_key = None
+    settled = None
+    keys = linted_files.keys
+    if cache is not None and not sources and not outcome.errors and len(keys) == len(found.jobs) and all(k is not None for k in keys + context.keys):
+        shape, settled_key = _settled_keys(paths, cwd, complete, found.jobs, linted_files.keys, context)
+        settled = cache.load_settled(shape, settled_key)
+    if settled is not None:
+        diagnostics, pending = settled
+        placed = 0
+    else:
+        facts = [r.facts for r, _ in file_results if r.facts is not None] + [r.facts for r, _ in context.results if r.facts is not None]
+        index = ProjectIndex(facts, call_depth=settings.call_depth)
+        ignores = _PerFileIgnores(settings.per_file_ignores)
+        diagnostics = []
+        pending = 0
+        placed = 0
+        rules = {setup.rule.code: setup.rule for setup in plan.rules}
+        for (result, relpath), key in zip(file_results, linted_files.keys):
+            silenced = list(result.silenced)
+            diagnostics.extend(settle(result, relpath, index, plan, outcome, rules=rules, ignores=ignores, complete=complete))
+            pending += len(result.pending)
+            if result.pending_blob is not None:
+                result.pending = []  # the bytes stay; the objects go
+            if result.placed_now:
+                placed += 1
+                if cache is not None and key is not None and result.source_text is None:
+                    # keep the placements, so that the next run need not parse this file again
+                    cache.store(key, replace(result, silenced=silenced, placed_now=False))
+        if shape is not None and settled_key is not None and cache is not None and not outcome.errors and not outcome.internal_error:
+            cache.store_settled(shape, settled_key, (diagnostics, pending))
     diagnostics.sort(key=lambda d: d.sort_key)
     outcome.diagnostics = diagnostics
     if cache is not None and complete and not sources and not outcome.errors:
@@ -625,6 +651,7 @@ def run(
         "files_linted": len(found.jobs) - linted_files.hits,
         "context_linted": len(context.results) - context.hits,
         "files_placed_again": placed,
+        "settled_from_cache": settled is not None,
         "parse_errors": sum(1 for r, _ in file_results if not r.parsed),
         "prefiltered": sum(1 for r, _ in file_results if r.prefiltered),
         "pending_findings": pending,
@@ -634,6 +661,27 @@ def run(
         "by_code": dict(sorted(Counter(d.code for d in diagnostics).items())),
     }
     return outcome
+
+
+def _settled_keys(
+    paths: Sequence[str], cwd: str, complete: bool, jobs: Sequence[FileJob], keys: Sequence[str | None], context: Linted
+) -> tuple[str, str]:
+    """The settled findings of a run depend on the run key (the cache folder), on whether the
+    run covers the project, and on every file read, its own and the context's (the entry keys
+    hash each file's bytes, paths and module name): the key of a run's kept findings. The
+    shape (the cwd and the paths given) names the record, so that runs over other paths (a
+    pre-commit hook's file lists) do not overwrite a full run's."""
+    import hashlib
+
+    shape = hashlib.blake2b(f"{cwd}\0{complete}\0".encode("utf-8", "surrogatepass") + "\0".join(paths).encode("utf-8", "surrogatepass"), digest_size=16)
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{complete}\0{len(jobs)}\0".encode())
+    for job, key in zip(jobs, keys):
+        h.update(f"{job.display_path}\0{key}\0".encode("utf-8", "surrogatepass"))
+    h.update(b"\1")
+    for key in context.keys:
+        h.update(f"{key}\0".encode())
+    return shape.hexdigest(), h.hexdigest()
 
 
 def settle(

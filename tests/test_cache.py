@@ -95,7 +95,28 @@ def cold(*args: str) -> list[dict[str, object]]:
 
 
 def entries(root: Path) -> list[Path]:
-    return [p for p in (root / CACHE_DIR_NAME).glob("v1-*/*/*") if not p.name.startswith(".tmp")]
+    """The per-file entries (not the settled findings of whole runs)."""
+    return [p for p in (root / CACHE_DIR_NAME).glob("v1-*/*/*") if not p.name.startswith(".tmp") and p.parent.name != "settled"]
+
+
+def settled_records(root: Path) -> list[Path]:
+    return sorted((root / CACHE_DIR_NAME).glob("v1-*/settled/*"))
+
+
+@pytest.fixture
+def indexes_built(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the project indexes built by runs (none when a run's settled findings are reused)."""
+    from fastlint import runner
+
+    built: list[int] = []
+    real = runner.ProjectIndex
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "ProjectIndex", counting)
+    return built
 
 
 def test_a_warm_run_parses_nothing_and_gives_the_cold_output(project: Path) -> None:
@@ -248,3 +269,51 @@ def test_a_file_edited_during_the_run_is_not_cached_under_its_old_content(projec
     findings, _, _ = check()
     assert findings == cold()
     assert any(d["path"] == "app/db.py" for d in findings)
+
+
+def run_json(*args: str) -> list[dict[str, object]]:
+    result = CliRunner().invoke(cli, ["check", "--format", "json", "--exit-zero", "--jobs", "1", *args], catch_exceptions=False)
+    return json.loads(result.stdout)["diagnostics"]
+
+
+def test_a_warm_run_reuses_the_settled_findings(project: Path, indexes_built: list[int]) -> None:
+    """Nothing changed since the last run over the same paths: its settled findings are reused
+    (no project index is built, no waiting finding decided again), and they equal a cold run's."""
+    expected = cold()
+    assert run_json() == expected
+    assert len(indexes_built) == 2 and len(settled_records(project)) == 1  # cold (no cache) + first cached run
+    assert run_json() == expected
+    assert len(indexes_built) == 2
+    write(project, "app/db.py", DB + "\n")  # an edit: settled again
+    assert run_json() == cold()
+    assert len(indexes_built) == 4
+
+
+def test_a_damaged_settled_record_is_settled_again(project: Path, indexes_built: list[int]) -> None:
+    expected = cold()
+    run_json()
+    for i, record in enumerate(settled_records(project)):
+        data = record.read_bytes()
+        record.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    assert run_json() == expected
+    assert len(indexes_built) == 3
+    assert run_json() == expected  # rewritten: reused again
+    assert len(indexes_built) == 3
+
+
+def test_settled_findings_follow_the_paths_and_the_context_files(project: Path) -> None:
+    """A run over one file with `--project-context` keeps its own record (the full run's is not
+    reused for it), and an edit to a context file (read for facts only) settles it again: the
+    cross-file finding in routes.py follows the router in web.py."""
+    full = run_json()
+    one = run_json("--project-context", "app/routes.py")
+    assert one == [d for d in full if d["path"] == "app/routes.py"]
+    assert "FL205" in {d["code"] for d in one}
+    assert run_json("--project-context", "app/routes.py") == one
+    assert len(settled_records(project)) == 2
+    write(project, "app/web.py", WEB_NOT_FASTAPI)
+    now = run_json("--project-context", "app/routes.py")
+    assert now == cold("--project-context", "app/routes.py")
+    assert not any(d["code"] == "FL205" for d in now)
+    write(project, "app/web.py", WEB)
+    assert run_json("--project-context", "app/routes.py") == one

@@ -118,8 +118,10 @@ def _break_fl406(monkeypatch: pytest.MonkeyPatch, victims: set[str], fault: Call
 
 
 def _entries(cache_dir: Path) -> Iterator[tuple[Path, Cache]]:
+    """The per-file entries (not the settled findings of whole runs, in `settled/`)."""
     for path in cache_dir.glob("v1-*/*/*"):
-        yield path, Cache(cache_dir, path.parent.parent.name[len("v1-") :])
+        if path.parent.name != "settled":
+            yield path, Cache(cache_dir, path.parent.parent.name[len("v1-") :])
 
 
 def _temporary_files(root: Path) -> list[str]:
