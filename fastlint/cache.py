@@ -178,23 +178,19 @@ class Cache:
 
     # -- the settled results of a whole run -----------------------------------------------------------
 
-    def load_settled(self, shape: str, key: str) -> Any:
-        """What `store_settled` kept for a run of this `shape` (the paths and options that
-        decide which files a run reads), if its `key` (every file's entry key, see
-        `runner.run`) is the same now; else None."""
-        record = _read_blob(self.folder / _SETTLED / shape)
-        if isinstance(record, tuple) and len(record) == 2 and record[0] == key:
-            return record[1]
-        return None
+    def load_settled(self, shape: str) -> Any:
+        """The record `store_settled` kept for runs of this `shape` (see `runner._settle_all`),
+        or None."""
+        return _read_blob(self.folder / _SETTLED / shape)
 
-    def store_settled(self, shape: str, key: str, payload: Any) -> None:
+    def store_settled(self, shape: str, record: Any) -> None:
         """Keep a run's settled findings (atomically); at most `_SETTLED_KEPT` shapes, the
         least recently written go."""
         if self.write_error is not None:
             return
         folder = self.folder / _SETTLED
         try:
-            blob = _blob((key, payload))
+            blob = _blob(record)
             self._prepare()
             folder.mkdir(exist_ok=True)
             _atomic_write(folder / shape, blob)
@@ -237,6 +233,27 @@ class Cache:
         self._prepared = True
 
     # -- housekeeping -----------------------------------------------------------------------------
+
+    def remove_temporary(self, pids: Iterable[int]) -> None:
+        """Remove the temporary files of processes killed while writing (SIGKILL runs no
+        clean-up): only theirs, by the pid in the name; another run's are left alone."""
+        prefixes = tuple(temporary_prefix(pid) for pid in pids)
+        if not prefixes:
+            return
+        try:
+            buckets = [e.path for e in os.scandir(self.folder) if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            return
+        for folder in (str(self.folder), *buckets):
+            try:
+                names = [e.name for e in os.scandir(folder) if e.name.startswith(prefixes)]
+            except OSError:
+                continue
+            for name in names:
+                try:
+                    os.unlink(os.path.join(folder, name))
+                except OSError:
+                    pass
 
     def prune(self, used: set[str]) -> int:
         """After a run over the whole project: remove this run key's entries that no file uses
@@ -298,8 +315,13 @@ def _read_blob(path: Path) -> Any:
         return None
 
 
+def temporary_prefix(pid: int) -> str:
+    """The prefix of the temporary files a process writes (see `Cache.remove_temporary`)."""
+    return f".tmp-{pid}-"
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(os.getpid()), dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

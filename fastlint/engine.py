@@ -261,6 +261,13 @@ class FileResult:
     placements: dict[int, Placed | None] = field(default_factory=dict)
     #: `placements` grew in this run (the cache entry is written again)
     placed_now: bool = False
+    #: a digest of `facts` (`facts_digest`): equal digests, equal facts, whatever else changed
+    facts_digest: str = ""
+    #: a stand-in for a file whose settled findings the last run kept (`runner._settle_all`):
+    #: no facts, no findings, only what the run needs to know before it settles
+    stub: bool = False
+    #: the file is an Alembic revision (its facts hold one): what a stub says instead of facts
+    revision: bool = False
     #: this run linted the very bytes its cache key was made of (a file edited while the run
     #: went on is linted as it is now: its key is then not the one of what was linted)
     key_held: bool = False
@@ -278,6 +285,15 @@ class FileResult:
             import pickle
 
             self.pending = pickle.loads(self.pending_blob)
+
+
+def facts_digest(facts: Any) -> str:
+    """A digest of a file's facts (pickled: `compact` makes equal facts pickle alike). Two runs
+    whose files' facts digests are all equal have equal project indexes."""
+    import hashlib
+    import pickle
+
+    return hashlib.blake2b(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
 
 
 def compact(value: Any, shared: dict[Any, Any] | None = None) -> Any:
@@ -609,6 +625,7 @@ def lint_source(
     _function_lines(summary, text)
     summary = compact(summary)
     result.facts = summary
+    result.facts_digest = facts_digest(summary)
     if "sql" in ctx.__dict__:  # the SQL sinks were looked at: count what was found and parsed
         result.stats = dict(ctx.sql.stats)
     reports: list[tuple[Rule, Report, Expr]] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -207,15 +207,29 @@ class Linted:
 
 
 def lint_jobs(
-    jobs: Sequence[FileJob], plan: Plan, workers: int, cache: Cache | None = None, progress: Progress | None = None
+    jobs: Sequence[FileJob],
+    plan: Plan,
+    workers: int,
+    cache: Cache | None = None,
+    progress: Progress | None = None,
+    *,
+    keys: Sequence[str | None] | None = None,
+    stubs: Mapping[int, FileResult] | None = None,
 ) -> Linted:
     """Lint every job: results from the cache where an entry matches, the others linted (in a
-    pool of `workers` processes for more than a few files) and stored."""
+    pool of `workers` processes for more than a few files) and stored. `keys`: the jobs' cache
+    keys if known; `stubs`: stand-ins (by job) for files whose entries need not be read."""
     out = Linted()
-    keys: list[str | None] = [cache.job_key(job) for job in jobs] if cache is not None else [None] * len(jobs)
+    if keys is None:
+        keys = [cache.job_key(job) for job in jobs] if cache is not None else [None] * len(jobs)
+    keys = list(keys)
     results: list[tuple[FileResult, str] | None] = [None] * len(jobs)
     todo: list[int] = []
     for i, (job, key) in enumerate(zip(jobs, keys)):
+        if stubs and i in stubs:
+            results[i] = (stubs[i], job.relpath)
+            out.hits += 1
+            continue
         hit = cache.load(key) if cache is not None and key is not None else None
         if hit is not None:
             results[i] = (hit, job.relpath)
@@ -348,9 +362,11 @@ def _pool_round(
             if progress is not None:
                 progress.advance(len(chunk_results))
     except BaseException:
-        _stop_pool(pool)
+        _stop_pool(pool, cache)
         raise
     pool.shutdown()
+    if cache is not None and watch.killed:
+        cache.remove_temporary(watch.killed)
     return retry, suspects, write_error, watch.stopped
 
 
@@ -364,6 +380,7 @@ class _Watch:
     def __init__(self, slots: Any, starts: Any, pids: Any, timeout: float) -> None:
         self.slots, self.starts, self.pids, self.timeout = slots, starts, pids, timeout
         self.stopped: set[int] = set()
+        self.killed: list[int] = []  # pids sent SIGKILL
         self._terminated: dict[int, float] = {}  # slot -> when SIGTERM was sent
 
     def result(self, future: Any) -> Any:
@@ -385,8 +402,9 @@ class _Watch:
             if slots[i] != _STARTED:
                 continue
             if i in self._terminated:
-                if now - self._terminated[i] > 2.0:
+                if now - self._terminated[i] > 2.0 and self.pids[i] not in self.killed:
                     _signal(self.pids[i], signal.SIGKILL)
+                    self.killed.append(self.pids[i])
                 continue
             if now - starts[i] > self.timeout:
                 self.stopped.add(i)
@@ -415,20 +433,24 @@ def _internal_error(job: FileJob, message: str) -> tuple[FileResult, str]:
     return result, job.relpath
 
 
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
+def _stop_pool(pool: ProcessPoolExecutor, cache: Cache | None = None) -> None:
     """Ctrl-C during a pool: cancel the chunks not started and stop the workers. SIGTERM makes a
     worker remove the cache entry it was writing, if any, and exit; one still there a second
-    later is killed."""
+    later is killed, and its temporary file, if any, removed."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     deadline = time.monotonic() + 1.0
+    killed = []
     for process in processes:
         process.join(max(0.0, deadline - time.monotonic()))
         if process.exitcode is None:
             process.kill()
             process.join()
+            killed.append(process.pid)
+    if cache is not None and killed:
+        cache.remove_temporary(killed)
 
 
 def _lint_alone(item: Item, plan: Plan, cache: Cache | None, context: Any, timeout: float) -> tuple[tuple[FileResult, str], str | None]:
@@ -451,6 +473,9 @@ def _lint_alone(item: Item, plan: Plan, cache: Cache | None, context: Any, timeo
                 process.join(2.0)
                 if process.exitcode is None:
                     process.kill()
+                    process.join()
+                    if cache is not None:
+                        cache.remove_temporary([process.pid])
         except EOFError:  # it died
             payload = None
         except Exception as exc:  # noqa: BLE001 - a result that cannot be read back
@@ -521,7 +546,7 @@ def _history_context(
     files of each Alembic versions folder a given revision sits in: their facts complete the
     history (heads, missing parents), their findings are not reported. A folder inside one of
     the directories the run `walked` has had every file read already."""
-    folders = sorted({os.path.dirname(job.path) for job, (result, _) in zip(jobs, results) if result.facts and "alembic" in result.facts})
+    folders = sorted({os.path.dirname(job.path) for job, (result, _) in zip(jobs, results) if _is_revision(result)})
     tops = [top.rstrip(os.sep) + os.sep for top in walked]
     folders = [folder for folder in folders if not any((folder + os.sep).startswith(top) for top in tops)]
     if not folders:
@@ -533,6 +558,10 @@ def _history_context(
     # facts only: no rule runs on these files
     facts_plan = replace(plan, rules=(), unused=None)
     return lint_jobs(extra, facts_plan, workers, _facts_cache(facts_plan, cache))
+
+
+def _is_revision(result: FileResult) -> bool:
+    return result.revision or bool(result.facts and "alembic" in result.facts)
 
 
 def _project_context(jobs: Sequence[FileJob], plan: Plan, workers: int, cwd: str, cache: Cache | None, progress: Progress | None) -> Linted:
@@ -591,7 +620,19 @@ def run(
     if sources:
         found.jobs = [replace(job, source=sources[job.path]) if job.path in sources else job for job in found.jobs]
     outcome = RunResult(files=len(found.jobs), errors=list(found.errors), job_paths={job.display_path: job.path for job in found.jobs})
-    linted_files = lint_jobs(found.jobs, plan, workers, cache, progress)
+    # the record of the last run over these paths (`_settle_all`): a file with the key it had
+    # then needs no entry read (a stub), unless the project's facts turn out to have changed
+    keys = [cache.job_key(job) for job in found.jobs] if cache is not None else None
+    shape = record = None
+    stubs: dict[int, FileResult] = {}
+    if cache is not None and keys is not None and not sources and not outcome.errors and all(k is not None for k in keys):
+        shape = _shape(paths, cwd, covers_project(paths, settings.root, cwd) or (project_context and bool(found.jobs)))
+        record = cache.load_settled(shape)
+        if isinstance(record, dict) and record.get("format") == _RECORD_FORMAT:
+            stubs = _stubs(found.jobs, keys, record["files"])
+        else:
+            record = None
+    linted_files = lint_jobs(found.jobs, plan, workers, cache, progress, keys=keys, stubs=stubs)
     file_results = linted_files.results
     outcome.errors.extend(linted_files.errors)
     outcome.warnings.extend(linted_files.warnings)
@@ -606,37 +647,12 @@ def run(
     else:
         walked = [os.path.abspath(os.path.join(cwd, p)) for p in paths if os.path.isdir(os.path.join(cwd, p))]
         context = _history_context(found.jobs, file_results, plan, workers, cwd, cache, walked)
-    # every file as it was on a run whose findings were settled and kept: the same findings
-    shape = settled_key = None
-    settled = None
     keys = linted_files.keys
-    if cache is not None and not sources and not outcome.errors and len(keys) == len(found.jobs) and all(k is not None for k in keys + context.keys):
-        shape, settled_key = _settled_keys(paths, cwd, complete, found.jobs, linted_files.keys, context)
-        settled = cache.load_settled(shape, settled_key)
-    if settled is not None:
-        diagnostics, pending = settled
-        placed = 0
-    else:
-        facts = [r.facts for r, _ in file_results if r.facts is not None] + [r.facts for r, _ in context.results if r.facts is not None]
-        index = ProjectIndex(facts, call_depth=settings.call_depth)
-        ignores = _PerFileIgnores(settings.per_file_ignores)
-        diagnostics = []
-        pending = 0
-        placed = 0
-        rules = {setup.rule.code: setup.rule for setup in plan.rules}
-        for (result, relpath), key in zip(file_results, linted_files.keys):
-            silenced = list(result.silenced)
-            diagnostics.extend(settle(result, relpath, index, plan, outcome, rules=rules, ignores=ignores, complete=complete))
-            pending += len(result.pending)
-            if result.pending_blob is not None:
-                result.pending = []  # the bytes stay; the objects go
-            if result.placed_now:
-                placed += 1
-                if cache is not None and key is not None and result.source_text is None:
-                    # keep the placements, so that the next run need not parse this file again
-                    cache.store(key, replace(result, silenced=silenced, placed_now=False))
-        if shape is not None and settled_key is not None and cache is not None and not outcome.errors and not outcome.internal_error:
-            cache.store_settled(shape, settled_key, (diagnostics, pending))
+    if outcome.errors or len(keys) != len(found.jobs) or not all(k is not None for k in keys + context.keys):
+        shape = None  # not a run to keep
+    diagnostics, pending, placed, reused = _settle_all(
+        file_results, keys, context, plan, outcome, complete, cache, shape, record, lambda: _unstub(file_results, keys, found.jobs, plan, workers, cache)
+    )
     diagnostics.sort(key=lambda d: d.sort_key)
     outcome.diagnostics = diagnostics
     if cache is not None and complete and not sources and not outcome.errors:
@@ -651,7 +667,7 @@ def run(
         "files_linted": len(found.jobs) - linted_files.hits,
         "context_linted": len(context.results) - context.hits,
         "files_placed_again": placed,
-        "settled_from_cache": settled is not None,
+        "settled_from_cache": reused,
         "parse_errors": sum(1 for r, _ in file_results if not r.parsed),
         "prefiltered": sum(1 for r, _ in file_results if r.prefiltered),
         "pending_findings": pending,
@@ -663,25 +679,224 @@ def run(
     return outcome
 
 
-def _settled_keys(
-    paths: Sequence[str], cwd: str, complete: bool, jobs: Sequence[FileJob], keys: Sequence[str | None], context: Linted
-) -> tuple[str, str]:
-    """The settled findings of a run depend on the run key (the cache folder), on whether the
-    run covers the project, and on every file read, its own and the context's (the entry keys
-    hash each file's bytes, paths and module name): the key of a run's kept findings. The
-    shape (the cwd and the paths given) names the record, so that runs over other paths (a
-    pre-commit hook's file lists) do not overwrite a full run's."""
+_RECORD_FORMAT = 1
+
+
+def _stubs(jobs: Sequence[FileJob], keys: Sequence[str | None], kept: Mapping[str, Any]) -> dict[int, FileResult]:
+    """Stand-ins for the files whose key is the one the record kept."""
+    out: dict[int, FileResult] = {}
+    for i, (job, key) in enumerate(zip(jobs, keys)):
+        entry = kept.get(job.display_path)
+        if entry is not None and entry["key"] == key:
+            out[i] = FileResult(
+                path=job.display_path,
+                parsed=entry["parsed"],
+                prefiltered=entry["prefiltered"],
+                stats=entry["stats"],
+                facts_digest=entry["facts"],
+                stub=True,
+                revision=entry["revision"],
+            )
+    return out
+
+
+def _unstub(file_results: list[tuple[FileResult, str]], keys: list[str | None], jobs: Sequence[FileJob], plan: Plan, workers: int, cache: Cache | None) -> None:
+    """Replace the stubs by the files' real results (their entries, or a lint where one is gone)."""
+    where = [i for i, (result, _) in enumerate(file_results) if result.stub]
+    again = lint_jobs([jobs[i] for i in where], plan, workers, cache, keys=[keys[i] for i in where])
+    for i, result, key in zip(where, again.results, again.keys):
+        file_results[i] = result
+        keys[i] = key
+
+
+def _shape(paths: Sequence[str], cwd: str, complete: bool) -> str:
+    """The name of a run's settled record: the cwd and the paths given (so that runs over other
+    paths, a pre-commit hook's file lists, do not overwrite a full run's), and whether the run
+    covers the project."""
     import hashlib
 
-    shape = hashlib.blake2b(f"{cwd}\0{complete}\0".encode("utf-8", "surrogatepass") + "\0".join(paths).encode("utf-8", "surrogatepass"), digest_size=16)
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{complete}\0{len(jobs)}\0".encode())
-    for job, key in zip(jobs, keys):
-        h.update(f"{job.display_path}\0{key}\0".encode("utf-8", "surrogatepass"))
-    h.update(b"\1")
-    for key in context.keys:
-        h.update(f"{key}\0".encode())
-    return shape.hexdigest(), h.hexdigest()
+    text = f"{cwd}\0{complete}\0" + "\0".join(paths)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _project_digest(complete: bool, file_results: Sequence[tuple[FileResult, str]], context: Linted) -> str:
+    """What the project index is built from: every file's facts, in order (equal digests, equal
+    indexes, equal answers). A stub carries its file's digest."""
+    import hashlib
+
+    h = hashlib.blake2b(f"{complete}\0".encode(), digest_size=16)
+    for results in (file_results, context.results):
+        for result, _ in results:
+            if result.facts_digest:
+                h.update(f"{result.path}\0{result.facts_digest}\0".encode("utf-8", "surrogatepass"))
+        h.update(b"\1")
+    return h.hexdigest()
+
+
+class _Unknown(BaseException):
+    """A question the kept answers do not hold (not an `Exception`: nothing on the way may
+    swallow it)."""
+
+
+class _Recording:
+    """The project index, keeping every answer it gives (the next run may replay them)."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self.answers: dict[str, Any] = {}
+        self.texts: dict[str, Any] = {}
+
+    def oracle(self, atom: Sequence[Any]) -> Any:
+        key = repr(atom)
+        try:
+            return self.answers[key]
+        except KeyError:
+            value = self.answers[key] = self.index.oracle(atom)
+            return value
+
+    def lookup(self, query: str, args: Sequence[Any]) -> Any:
+        key = repr((query, args))
+        try:
+            return self.texts[key]
+        except KeyError:
+            value = self.texts[key] = self.index.lookup(query, args)
+            return value
+
+
+class _Replaying:
+    """The answers a `_Recording` kept, for a project whose facts are all the same."""
+
+    def __init__(self, answers: dict[str, Any], texts: dict[str, Any]) -> None:
+        self.answers = answers
+        self.texts = texts
+
+    def oracle(self, atom: Sequence[Any]) -> Any:
+        try:
+            return self.answers[repr(atom)]
+        except KeyError:
+            raise _Unknown from None
+
+    def lookup(self, query: str, args: Sequence[Any]) -> Any:
+        try:
+            return self.texts[repr((query, args))]
+        except KeyError:
+            raise _Unknown from None
+
+
+def _settle_all(
+    file_results: list[tuple[FileResult, str]],
+    keys: list[str | None],
+    context: Linted,
+    plan: Plan,
+    outcome: RunResult,
+    complete: bool,
+    cache: Cache | None,
+    shape: str | None,
+    record: dict[str, Any] | None,
+    unstub: Callable[[], None],
+) -> tuple[list[Diagnostic], int, int, bool]:
+    """Every file's final findings; also the number of waiting findings, of files whose
+    findings were placed now, and whether the kept record was used.
+
+    With a `shape` (a cached run whose files all have keys), the run's record is kept: each
+    file's key, facts digest and settled findings, and every answer the project index gave.
+    When every file's facts are those of the `record` (`_project_digest`), the index would be
+    the same: a file whose key is the record's keeps its findings (it is a stub: its entry was
+    not even read), and the others (edited without changing their facts: most edits inside a
+    function body) are settled with the recorded answers. A question the record cannot answer
+    means a full settle (`unstub` first reads the stubs' entries). One edited file in a
+    6,500-file project then costs its own lint, not the project pass."""
+    project = _project_digest(complete, file_results, context)
+    if record is not None and record["project"] == project:
+        scratch = RunResult()
+        try:
+            found = _settle_from_record(record, file_results, keys, plan, scratch, complete, cache)
+        except _Unknown:
+            found = None
+        if found is not None:
+            outcome.errors.extend(scratch.errors)
+            outcome.internal_error = outcome.internal_error or scratch.internal_error
+            diagnostics, pending, placed, changed = found
+            if changed and cache is not None and shape is not None and not scratch.errors and not scratch.internal_error:
+                record["files"].update(changed)
+                cache.store_settled(shape, record)
+            return diagnostics, pending, placed, True
+    unstub()
+    index = _Recording(ProjectIndex([r.facts for r, _ in (*file_results, *context.results) if r.facts is not None], call_depth=plan.settings.call_depth))
+    ignores = _PerFileIgnores(plan.settings.per_file_ignores)
+    rules = {setup.rule.code: setup.rule for setup in plan.rules}
+    diagnostics: list[Diagnostic] = []
+    files: dict[str, dict[str, Any]] = {}
+    pending = placed = 0
+    for (result, relpath), key in zip(file_results, keys):
+        silenced = list(result.silenced)
+        own = settle(result, relpath, index, plan, outcome, rules=rules, ignores=ignores, complete=complete)  # type: ignore[arg-type]
+        diagnostics.extend(own)
+        files[result.path] = _kept(result, key, own)
+        pending += len(result.pending)
+        placed += _after_settle(result, key, cache, silenced)
+    if cache is not None and shape is not None and not outcome.errors and not outcome.internal_error:
+        kept = {"format": _RECORD_FORMAT, "project": project, "files": files, "answers": index.answers, "texts": index.texts}
+        cache.store_settled(shape, kept)
+    return diagnostics, pending, placed, False
+
+
+def _kept(result: FileResult, key: str | None, diagnostics: list[Diagnostic]) -> dict[str, Any]:
+    """What the record keeps of a settled file: enough to stand in for it (`_stubs`)."""
+    return {
+        "key": key,
+        "diagnostics": diagnostics,
+        "pending": len(result.pending),
+        "facts": result.facts_digest,
+        "parsed": result.parsed,
+        "prefiltered": result.prefiltered,
+        "stats": result.stats,
+        "revision": _is_revision(result),
+    }
+
+
+def _settle_from_record(
+    record: dict[str, Any],
+    file_results: Sequence[tuple[FileResult, str]],
+    keys: Sequence[str | None],
+    plan: Plan,
+    outcome: RunResult,
+    complete: bool,
+    cache: Cache | None,
+) -> tuple[list[Diagnostic], int, int, dict[str, Any]]:
+    replay = _Replaying(record["answers"], record["texts"])
+    kept = record["files"]
+    ignores = _PerFileIgnores(plan.settings.per_file_ignores)
+    rules = {setup.rule.code: setup.rule for setup in plan.rules}
+    diagnostics: list[Diagnostic] = []
+    changed: dict[str, Any] = {}
+    pending = placed = 0
+    for (result, relpath), key in zip(file_results, keys):
+        before = kept.get(result.path)
+        if before is not None and key is not None and before["key"] == key:
+            diagnostics.extend(before["diagnostics"])
+            pending += before["pending"]
+            continue
+        silenced = list(result.silenced)
+        own = settle(result, relpath, replay, plan, outcome, rules=rules, ignores=ignores, complete=complete)  # type: ignore[arg-type]
+        diagnostics.extend(own)
+        changed[result.path] = _kept(result, key, own)
+        pending += len(result.pending)
+        placed += _after_settle(result, key, cache, silenced)
+    return diagnostics, pending, placed, changed
+
+
+def _after_settle(result: FileResult, key: str | None, cache: Cache | None, silenced: list[Any]) -> int:
+    """Drop the waiting findings' objects (their bytes stay), and keep new placements in the
+    file's cache entry (with the findings its directives silenced before this settle: `silenced`),
+    so that the next run need not parse the file again. 1 if placed now."""
+    if result.pending_blob is not None:
+        result.pending = []
+    if not result.placed_now:
+        return 0
+    if cache is not None and key is not None and result.source_text is None:
+        cache.store(key, replace(result, silenced=silenced, placed_now=False))
+    return 1
 
 
 def settle(

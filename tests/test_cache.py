@@ -158,17 +158,33 @@ def test_one_edited_file_is_the_only_one_linted(project: Path) -> None:
     assert _counters(result.stdout) == {"files": 5, "hits": 4, "linted": 1, "placed": 0}
 
 
-def test_damaged_entries_are_misses_and_are_written_again(project: Path) -> None:
+def _damage(paths: list[Path]) -> None:
+    for i, path in enumerate(paths):
+        data = path.read_bytes()
+        path.write_bytes([b"", data[: len(data) // 2], b"garbage" * 10, data[:-1] + b"x"][i % 4])
+
+
+@pytest.mark.parametrize("record", ["record-removed", "record-kept"])
+def test_damaged_entries_are_misses_and_are_written_again(project: Path, record: str) -> None:
+    """Damaged entries are misses, linted again and rewritten. With the run's settled record
+    kept, an unchanged file's entry is not even read; once the facts change (an edit to web.py)
+    every entry is read, and the damaged ones are linted again."""
     expected = cold()
     check()
     damaged = entries(project)
     assert len(damaged) == 5
-    for i, path in enumerate(damaged):
-        data = path.read_bytes()
-        path.write_bytes([b"", data[: len(data) // 2], b"garbage" * 10, data[:-1] + b"x"][i % 4])
+    _damage(damaged)
+    if record == "record-removed":
+        for path in settled_records(project):
+            path.unlink()
     findings, stats, _ = check()
     assert findings == expected
     assert stats["hits"] == 5  # rewritten by the first of the two runs
+    if record == "record-kept":
+        assert sum(len(p.read_bytes()) > 100 for p in entries(project)) < 5  # not needed, not read
+        write(project, "app/web.py", WEB_NOT_FASTAPI)
+        findings, _, _ = check()
+        assert findings == cold()
     assert all(len(p.read_bytes()) > 100 for p in entries(project))
 
 
@@ -284,9 +300,34 @@ def test_a_warm_run_reuses_the_settled_findings(project: Path, indexes_built: li
     assert len(indexes_built) == 2 and len(settled_records(project)) == 1  # cold (no cache) + first cached run
     assert run_json() == expected
     assert len(indexes_built) == 2
-    write(project, "app/db.py", DB + "\n")  # an edit: settled again
+    write(project, "app/web.py", WEB_NOT_FASTAPI)  # an edit that changes what the index knows
     assert run_json() == cold()
-    assert len(indexes_built) == 4
+    assert len(indexes_built) == 4  # the run, then cold()
+
+
+def test_an_edit_that_keeps_every_fact_is_settled_from_the_record(project: Path, indexes_built: list[int]) -> None:
+    """routes.py (with findings waiting on other files) gets a comment and a changed literal:
+    its facts are the same, so the recorded answers settle it, and no index is built."""
+    run_json()
+    assert len(indexes_built) == 1
+    text = (project / "app/routes.py").read_text()
+    write(project, "app/routes.py", text + "\n# an edit that changes no fact\n")
+    assert run_json() == cold()
+    assert len(indexes_built) == 2  # cold() only
+
+
+def test_a_question_the_record_cannot_answer_means_a_full_settle(project: Path, indexes_built: list[int]) -> None:
+    from fastlint.cache import Cache
+
+    run_json()
+    (record_path,) = settled_records(project)
+    cache = Cache(project / CACHE_DIR_NAME, record_path.parent.parent.name[len("v1-") :])
+    record = cache.load_settled(record_path.name)
+    assert record["answers"]  # routes.py's waiting findings asked the index
+    cache.store_settled(record_path.name, {**record, "answers": {}, "texts": {}})
+    write(project, "app/routes.py", (project / "app/routes.py").read_text() + "\n# an edit that changes no fact\n")
+    assert run_json() == cold()
+    assert len(indexes_built) == 3  # the run settled in full, then cold()
 
 
 def test_a_damaged_settled_record_is_settled_again(project: Path, indexes_built: list[int]) -> None:
@@ -317,3 +358,38 @@ def test_settled_findings_follow_the_paths_and_the_context_files(project: Path) 
     assert not any(d["code"] == "FL205" for d in now)
     write(project, "app/web.py", WEB)
     assert run_json("--project-context", "app/routes.py") == one
+
+
+EDITS = [
+    # (file, new text or None to delete): each run after it, from the cache, must equal a cold run
+    ("app/routes.py", ROUTES + "\n# a comment: no fact changes\n"),
+    ("app/helpers.py", "def added():\n    return 1\n\n\n" + HELPERS),  # every line moves
+    ("app/routes.py", ROUTES.replace("    slow()\n", "    slow()\n    import time\n    time.sleep(2)\n")),  # a new finding here
+    ("app/helpers.py", HELPERS_FIXED),  # the chain from routes.py goes
+    ("app/extra.py", "from app.helpers import slow\nfrom app.web import router\n\n\n@router.get('/b')\nasync def b():\n    slow()\n"),
+    ("app/helpers.py", HELPERS),  # blocking again: routes.py and extra.py both report it
+    ("app/extra.py", None),
+    ("app/web.py", WEB_NOT_FASTAPI),
+    ("app/web.py", WEB),
+    # edits inside a function body that keep every fact but move or remove this file's findings
+    ("app/db.py", DB.replace("    return db.execute(", "    # a line inside the body\n    return db.execute(")),
+    ("app/db.py", DB.replace("SELECT * FROM users OFFSET 10", "SELECT id FROM users")),
+]
+
+
+def test_a_sequence_of_edits_cached_equals_cold(project: Path) -> None:
+    """Edits that keep the facts, move every line, add and remove findings across modules, add
+    and delete files: after each, the cached run (stubs, recorded answers, or a full settle)
+    gives exactly the cold output."""
+    run_json()
+    seen = set()
+    for name, text in EDITS:
+        if text is None:
+            (project / name).unlink()
+        else:
+            write(project, name, text)
+        expected = cold()
+        seen.add(json.dumps(expected, sort_keys=True))
+        assert run_json() == expected, name
+        assert run_json() == expected, name  # and once more, from the record
+    assert len(seen) >= 7  # the edits did change the findings
