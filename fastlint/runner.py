@@ -204,6 +204,10 @@ class Linted:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     hits: int = 0
+    #: a context pass's jobs, plan and cache (to read its stubs' entries if need be: `_unstub`)
+    jobs: Sequence[FileJob] = ()
+    plan: Plan | None = None
+    cache: Cache | None = None
 
 
 def lint_jobs(
@@ -541,6 +545,7 @@ def _history_context(
     cwd: str,
     cache: Cache | None,
     walked: Sequence[str] = (),
+    kept: Mapping[str, Any] | None = None,
 ) -> Linted:
     """On a run over some files only (a pre-commit hook's changed files), the other revision
     files of each Alembic versions folder a given revision sits in: their facts complete the
@@ -556,15 +561,16 @@ def _history_context(
     found = discover(folders, settings.root, cwd, settings.excludes, settings.respect_gitignore)
     extra = [job for job in found.jobs if job.path not in given and _mentions(job.path, b"down_revision")]
     # facts only: no rule runs on these files
-    facts_plan = replace(plan, rules=(), unused=None)
-    return lint_jobs(extra, facts_plan, workers, _facts_cache(facts_plan, cache))
+    return _lint_context(extra, plan, workers, cache, None, kept or {})
 
 
 def _is_revision(result: FileResult) -> bool:
     return result.revision or bool(result.facts and "alembic" in result.facts)
 
 
-def _project_context(jobs: Sequence[FileJob], plan: Plan, workers: int, cwd: str, cache: Cache | None, progress: Progress | None) -> Linted:
+def _project_context(
+    jobs: Sequence[FileJob], plan: Plan, workers: int, cwd: str, cache: Cache | None, progress: Progress | None, kept: Mapping[str, Any] | None = None
+) -> Linted:
     """`--project-context`: every other file of the project (the configuration's root), read for
     its facts only (no rule runs on it, nothing in it is reported), so that a run over a few files
     (a pre-commit hook's) sees the same routes, dependencies and Alembic history as a full run."""
@@ -572,8 +578,21 @@ def _project_context(jobs: Sequence[FileJob], plan: Plan, workers: int, cwd: str
     given = {job.path for job in jobs}
     found = discover([settings.root], settings.root, cwd, settings.excludes, settings.respect_gitignore)
     extra = [job for job in found.jobs if job.path not in given]
+    return _lint_context(extra, plan, workers, cache, progress, kept or {})
+
+
+def _lint_context(
+    jobs: Sequence[FileJob], plan: Plan, workers: int, cache: Cache | None, progress: Progress | None, kept: Mapping[str, Any]
+) -> Linted:
+    """Read `jobs` for their facts only (no rule runs); those whose key is the one the settled
+    record `kept` are stubs, their entries not read."""
     facts_plan = replace(plan, rules=(), unused=None)
-    return lint_jobs(extra, facts_plan, workers, _facts_cache(facts_plan, cache), progress)
+    facts_cache = _facts_cache(facts_plan, cache)
+    keys = [facts_cache.job_key(job) for job in jobs] if facts_cache is not None else None
+    stubs = _stubs(jobs, keys, kept) if kept and keys is not None else {}
+    out = lint_jobs(jobs, facts_plan, workers, facts_cache, progress, keys=keys, stubs=stubs)
+    out.jobs, out.plan, out.cache = jobs, facts_plan, facts_cache
+    return out
 
 
 def _facts_cache(facts_plan: Plan, cache: Cache | None) -> Cache | None:
@@ -639,19 +658,20 @@ def run(
     linted = time.perf_counter()
 
     complete = covers_project(paths, settings.root, cwd)
+    kept_context = record.get("context", {}) if record is not None else {}
     context = Linted()
     if complete:
         pass
     elif project_context and found.jobs:
-        context, complete = _project_context(found.jobs, plan, workers, cwd, cache, progress), True
+        context, complete = _project_context(found.jobs, plan, workers, cwd, cache, progress, kept_context), True
     else:
         walked = [os.path.abspath(os.path.join(cwd, p)) for p in paths if os.path.isdir(os.path.join(cwd, p))]
-        context = _history_context(found.jobs, file_results, plan, workers, cwd, cache, walked)
+        context = _history_context(found.jobs, file_results, plan, workers, cwd, cache, walked, kept_context)
     keys = linted_files.keys
     if outcome.errors or len(keys) != len(found.jobs) or not all(k is not None for k in keys + context.keys):
         shape = None  # not a run to keep
     diagnostics, pending, placed, reused = _settle_all(
-        file_results, keys, context, plan, outcome, complete, cache, shape, record, lambda: _unstub(file_results, keys, found.jobs, plan, workers, cache)
+        file_results, keys, context, plan, outcome, complete, cache, shape, record, lambda: _unstub_all(file_results, keys, found.jobs, plan, workers, cache, context)
     )
     diagnostics.sort(key=lambda d: d.sort_key)
     outcome.diagnostics = diagnostics
@@ -679,7 +699,7 @@ def run(
     return outcome
 
 
-_RECORD_FORMAT = 1
+_RECORD_FORMAT = 2
 
 
 def _stubs(jobs: Sequence[FileJob], keys: Sequence[str | None], kept: Mapping[str, Any]) -> dict[int, FileResult]:
@@ -703,10 +723,20 @@ def _stubs(jobs: Sequence[FileJob], keys: Sequence[str | None], kept: Mapping[st
 def _unstub(file_results: list[tuple[FileResult, str]], keys: list[str | None], jobs: Sequence[FileJob], plan: Plan, workers: int, cache: Cache | None) -> None:
     """Replace the stubs by the files' real results (their entries, or a lint where one is gone)."""
     where = [i for i, (result, _) in enumerate(file_results) if result.stub]
+    if not where:
+        return
     again = lint_jobs([jobs[i] for i in where], plan, workers, cache, keys=[keys[i] for i in where])
     for i, result, key in zip(where, again.results, again.keys):
         file_results[i] = result
         keys[i] = key
+
+
+def _unstub_all(
+    file_results: list[tuple[FileResult, str]], keys: list[str | None], jobs: Sequence[FileJob], plan: Plan, workers: int, cache: Cache | None, context: Linted
+) -> None:
+    _unstub(file_results, keys, jobs, plan, workers, cache)
+    if context.plan is not None:
+        _unstub(context.results, context.keys, context.jobs, context.plan, workers, context.cache)
 
 
 def _shape(paths: Sequence[str], cwd: str, complete: bool) -> str:
@@ -836,7 +866,8 @@ def _settle_all(
         pending += len(result.pending)
         placed += _after_settle(result, key, cache, silenced)
     if cache is not None and shape is not None and not outcome.errors and not outcome.internal_error:
-        kept = {"format": _RECORD_FORMAT, "project": project, "files": files, "answers": index.answers, "texts": index.texts}
+        context_kept = {result.path: _kept(result, key, []) for (result, _), key in zip(context.results, context.keys)}
+        kept = {"format": _RECORD_FORMAT, "project": project, "files": files, "context": context_kept, "answers": index.answers, "texts": index.texts}
         cache.store_settled(shape, kept)
     return diagnostics, pending, placed, False
 

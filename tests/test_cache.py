@@ -393,3 +393,28 @@ def test_a_sequence_of_edits_cached_equals_cold(project: Path) -> None:
         assert run_json() == expected, name
         assert run_json() == expected, name  # and once more, from the record
     assert len(seen) >= 7  # the edits did change the findings
+
+
+def test_a_warm_pre_commit_run_reads_no_entry(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--project-context` over one file (the pre-commit hook): on the second run every file,
+    the one given and the context read for its facts, is a stub: no cache entry is read. After
+    an edit of a context file that changes a fact, the entries are read again and the result
+    follows the edit."""
+    from fastlint.cache import Cache
+
+    loads: list[str] = []
+    real = Cache.load
+
+    def counting(self: Cache, key: str):  # type: ignore[no-untyped-def]
+        loads.append(key)
+        return real(self, key)
+
+    monkeypatch.setattr(Cache, "load", counting)
+    first = run_json("--project-context", "app/routes.py")
+    assert "FL205" in {d["code"] for d in first}
+    loads.clear()
+    assert run_json("--project-context", "app/routes.py") == first
+    assert loads == []
+    write(project, "app/web.py", WEB_NOT_FASTAPI)
+    assert run_json("--project-context", "app/routes.py") == cold("--project-context", "app/routes.py")
+    assert loads  # the facts changed: the stubs' entries were read
