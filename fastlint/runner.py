@@ -179,6 +179,9 @@ def _lint_chunk(items: Sequence[tuple[FileJob, str | None]], slots: Sequence[int
                 marks[slots[n]] = _DONE  # type: ignore[index]
         _LINTING = False
     except _Terminated as stop:
+        if _CACHE is not None:
+            # SIGTERM may land between `mkstemp` and the `try` that would remove its file
+            _CACHE.remove_temporary([os.getpid()])
         _die_of(stop.code if isinstance(stop.code, int) else 15)
     return out, _CACHE.write_error if _CACHE is not None else None
 
