@@ -34,6 +34,9 @@ from fastlint.suppression import UnusedCheck, unused_diagnostics
 MIN_FILES_FOR_POOL = 16
 #: From this many files to lint, `--jobs 1` lints in one worker process rather than in the main one
 MIN_FILES_FOR_ONE_WORKER = 200
+#: From this many files in a run, findings confirmed by the project pass are placed in a child
+#: process (`_confirm_and_place`; starting it costs about 0.3 s, nothing on a run this size)
+MIN_FILES_TO_PLACE_APART = 2000
 
 
 def _file_timeout() -> float:
@@ -884,10 +887,10 @@ def _settle_all(
 def _confirm_and_place(file_results: Sequence[tuple[FileResult, str]], index: Any, rules: dict[str, Any]) -> list[list[int]]:
     """Decide every file's waiting findings (their places in `pending`), and place the confirmed
     ones not placed yet. Placing means parsing the file again (LibCST trees weigh a hundred times
-    the source); it is done in a forked child where the platform can fork, so that the parse
-    memory is the child's, not the main process's, which holds the whole project's facts (on the
-    large corpus, `--jobs 2`: 570 MB peak before, 392 MB after). The placements come back and are
-    kept as usual."""
+    the source); on a large run it is done in a child process, so that the parse memory is the
+    child's, not the main process's, which holds the whole project's facts (the large corpus,
+    cold, `--jobs 2`: main process 570 MB peak before, 392 MB after). The placements come back and
+    are kept as usual."""
     decided: list[list[int]] = []
     work: list[tuple[int, list[int]]] = []
     for n, (result, _) in enumerate(file_results):
@@ -902,7 +905,7 @@ def _confirm_and_place(file_results: Sequence[tuple[FileResult, str]], index: An
             work.append((n, unplaced))
         if result.pending_blob is not None:
             result.pending = []  # the bytes stay: unpacked again when settled
-    if work and len(file_results) >= MIN_FILES_FOR_POOL:  # a small run places in-process
+    if work and len(file_results) >= MIN_FILES_TO_PLACE_APART:  # a smaller run places in-process
         placed = _place_in_child(file_results, work, rules)
         for (n, unplaced), wheres in zip(work, placed or ()):
             result = file_results[n][0]
@@ -913,16 +916,16 @@ def _confirm_and_place(file_results: Sequence[tuple[FileResult, str]], index: An
 
 
 def _place_in_child(file_results: Sequence[tuple[FileResult, str]], work: Sequence[tuple[int, list[int]]], rules: dict[str, Any]) -> list[Any] | None:
-    """`_place_pending` for each (file, findings) of `work`, in a forked child (which inherits
-    the results); None where the platform cannot fork or the child fails (the findings are then
-    placed in this process, as they are settled)."""
+    """`_place_pending` for each (file, findings) of `work`, in a child process started afresh
+    (spawned: a forked child would share, and count in its size, every page of this process);
+    it gets only the results it places, without their facts. None if the child fails: the
+    findings are then placed in this process, as they are settled."""
     import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_placing_child, args=(send, file_results, work, rules), daemon=True)
+    subset = [replace(file_results[n][0], facts=None) for n, _ in work]
+    process = context.Process(target=_placing_child, args=(send, subset, [unplaced for _, unplaced in work], rules), daemon=True)
     try:
         process.start()
         send.close()
@@ -941,7 +944,7 @@ def _place_in_child(file_results: Sequence[tuple[FileResult, str]], work: Sequen
     return placed if isinstance(placed, list) and len(placed) == len(work) else None
 
 
-def _placing_child(conn: Any, file_results: Sequence[tuple[FileResult, str]], work: Sequence[tuple[int, list[int]]], rules: dict[str, Any]) -> None:
+def _placing_child(conn: Any, results: Sequence[FileResult], work: Sequence[list[int]], rules: dict[str, Any]) -> None:
     import signal
 
     from fastlint.engine import _place_pending
@@ -951,8 +954,7 @@ def _placing_child(conn: Any, file_results: Sequence[tuple[FileResult, str]], wo
     out: Any
     try:
         out = []
-        for n, unplaced in work:
-            result = file_results[n][0]
+        for result, unplaced in zip(results, work):
             result.unpack()
             out.append(_place_pending(result, [result.pending[i] for i in unplaced], rules))
             result.pending = []

@@ -418,3 +418,24 @@ def test_a_warm_pre_commit_run_reads_no_entry(project: Path, monkeypatch: pytest
     write(project, "app/web.py", WEB_NOT_FASTAPI)
     assert run_json("--project-context", "app/routes.py") == cold("--project-context", "app/routes.py")
     assert loads  # the facts changed: the stubs' entries were read
+
+
+def test_findings_placed_in_a_child_process_equal_those_placed_here(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a large run the findings the project pass confirms are placed in a spawned child
+    (`runner._place_in_child`): forced on for this small project, the output is the same."""
+    from fastlint import runner
+
+    expected = cold()
+    assert {d["code"] for d in expected if d["path"] == "app/routes.py"} >= {"FL205"}
+    returned: list[object] = []
+    real = runner._place_in_child
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = real(*args, **kwargs)
+        returned.append(out)
+        return out
+
+    monkeypatch.setattr(runner, "MIN_FILES_TO_PLACE_APART", 1)
+    monkeypatch.setattr(runner, "_place_in_child", recording)
+    assert cold() == expected
+    assert returned and all(isinstance(r, list) and r for r in returned)  # the child placed them
