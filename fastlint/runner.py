@@ -915,53 +915,51 @@ def _confirm_and_place(file_results: Sequence[tuple[FileResult, str]], index: An
     return decided
 
 
-def _place_in_child(file_results: Sequence[tuple[FileResult, str]], work: Sequence[tuple[int, list[int]]], rules: dict[str, Any]) -> list[Any] | None:
-    """`_place_pending` for each (file, findings) of `work`, in a child process started afresh
-    (spawned: a forked child would share, and count in its size, every page of this process);
-    it gets only the results it places, without their facts. None if the child fails: the
-    findings are then placed in this process, as they are settled."""
-    import multiprocessing
+#: the child of `_place_in_child`: a fresh interpreter that takes `sys.path`, then the work, from
+#: stdin (pickled) and writes the placements to stdout
+_PLACER = "import sys, pickle; sys.path[:0] = pickle.load(sys.stdin.buffer); from fastlint.runner import _placer_main; _placer_main()"
 
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
+
+def _place_in_child(file_results: Sequence[tuple[FileResult, str]], work: Sequence[tuple[int, list[int]]], rules: dict[str, Any]) -> list[Any] | None:
+    """`_place_pending` for each (file, findings) of `work`, in a child process started afresh:
+    a forked child would share, and count in its size, every page of this process, and
+    multiprocessing's spawn would run the caller's main module again (a script calling the API
+    without a `__main__` guard). The child gets only the results it places, without their facts.
+    None if it fails: the findings are then placed in this process, as they are settled."""
+    import pickle
+    import subprocess
+    import sys
+
     subset = [replace(file_results[n][0], facts=None) for n, _ in work]
-    process = context.Process(target=_placing_child, args=(send, subset, [unplaced for _, unplaced in work], rules), daemon=True)
+    payload = pickle.dumps(list(sys.path), protocol=pickle.HIGHEST_PROTOCOL) + pickle.dumps(
+        (subset, [unplaced for _, unplaced in work], rules), protocol=pickle.HIGHEST_PROTOCOL
+    )
     try:
-        process.start()
-        send.close()
-        try:
-            placed = receive.recv()
-        except (EOFError, OSError):
-            placed = None
-        process.join()
-    except BaseException:
-        if process.pid is not None and process.exitcode is None:
-            process.kill()
-            process.join()
-        raise
-    finally:
-        receive.close()
+        done = subprocess.run([sys.executable, "-c", _PLACER], input=payload, capture_output=True, check=False)
+        placed = pickle.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return None
     return placed if isinstance(placed, list) and len(placed) == len(work) else None
 
 
-def _placing_child(conn: Any, results: Sequence[FileResult], work: Sequence[list[int]], rules: dict[str, Any]) -> None:
+def _placer_main() -> None:
+    """The child of `_place_in_child`."""
+    import pickle
     import signal
+    import sys
 
     from fastlint.engine import _place_pending
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     tune_gc()
-    out: Any
-    try:
-        out = []
-        for result, unplaced in zip(results, work):
-            result.unpack()
-            out.append(_place_pending(result, [result.pending[i] for i in unplaced], rules))
-            result.pending = []
-    except Exception:  # noqa: BLE001 - the main process places them itself
-        out = None
-    conn.send(out)
-    conn.close()
+    results, work, rules = pickle.load(sys.stdin.buffer)
+    out = []
+    for result, unplaced in zip(results, work):
+        result.unpack()
+        out.append(_place_pending(result, [result.pending[i] for i in unplaced], rules))
+        result.pending = []
+    sys.stdout.buffer.write(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
 
 
 def _kept(result: FileResult, key: str | None, diagnostics: list[Diagnostic]) -> dict[str, Any]:
