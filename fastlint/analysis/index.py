@@ -423,7 +423,7 @@ class ProjectIndex:
     def _method(self, cls: str, name: str) -> str | None:
         """The project function that implements `cls.name` (looking through project bases)."""
         kinds, _ = self._member(cls, name, set())
-        for kind in kinds:
+        for kind in sorted(kinds):  # sorted: the same answer whatever the hash seed
             if kind.startswith("PF:"):
                 return kind[3:]
         return None
@@ -503,7 +503,7 @@ class ProjectIndex:
             for summary in self.modules.values():
                 for method, receiver, endpoint in summary["registrations"]:
                     kinds, unknown = self.kinds(endpoint)
-                    named = [kind[3:] for kind in kinds if kind.startswith("PF:")]
+                    named = [kind[3:] for kind in sorted(kinds) if kind.startswith("PF:")]
                     if not named and not unknown:
                         continue
                     owner = self.has_kind(receiver, known.APPS_AND_ROUTERS)
@@ -592,7 +592,7 @@ class ProjectIndex:
         out = []
         for desc in descs:
             kinds, _ = self.kinds(desc)
-            for kind in kinds:
+            for kind in sorted(kinds):  # sorted: callee order decides the call chains in messages
                 if kind.startswith("PF:"):
                     out.append(kind[3:])
                 elif kind.startswith("PC:") and f"{kind[3:]}.__init__" in self.functions:
@@ -1126,7 +1126,7 @@ class ProjectIndex:
                 # runtime class (a factory, an abstract base): the project's methods of that name
                 # are the candidates, and one that bounds the value counts
                 kinds = set(kinds) | {f"PF:{q}" for q in self.methods_named(callee[2])}
-            for kind in kinds:
+            for kind in sorted(kinds):
                 if not kind.startswith("PF:"):
                     continue
                 target = self.functions.get(kind[3:])
