@@ -34,23 +34,14 @@ from dataclasses import dataclass, field
 import libcst as cst
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 
 from fastlint.cli import cli
 from fastlint.registry import default_registry
+from tests.robustness.fuzzing import PROFILE, examples
 
-FIX_EXAMPLES = int(os.environ.get("FASTLINT_FUZZ_EXAMPLES", "30"))
-# no example database, and hypothesis's own caches outside the repository
-set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "fastlint-hypothesis"))
-settings.register_profile(
-    "fastlint-robustness",
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
-PROFILE = settings.get_profile("fastlint-robustness")
+FIX_EXAMPLES = examples(30)
 FIXABLE = sorted(rule.code for rule in default_registry().rules if rule.fix is not None)
 
 # -- generated programs ------------------------------------------------------------------------------

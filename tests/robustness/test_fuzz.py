@@ -15,25 +15,16 @@ from __future__ import annotations
 
 import ast
 import keyword
-import os
 import re
-import signal
 import tempfile
-import threading
-import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 
-# no example database, and hypothesis's own caches outside the repository (set before
-# hypothesmith builds its strategies, which caches unicode tables)
-set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "fastlint-hypothesis"))
+from tests.robustness.fuzzing import PROFILE, examples, time_bound  # before hypothesmith
 
 import hypothesmith  # noqa: E402
 
@@ -45,47 +36,12 @@ from fastlint.registry import default_registry
 from fastlint.runner import run
 from tests.conftest import write
 
-FUZZ_EXAMPLES = int(os.environ.get("FASTLINT_FUZZ_EXAMPLES", "100"))
+FUZZ_EXAMPLES = examples(100)
 #: a generated program of a few hundred lines lints in well under a second; a hang is a bug
 SECONDS_PER_EXAMPLE = 10.0
-settings.register_profile(
-    "fastlint-fuzz",
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
-PROFILE = settings.get_profile("fastlint-fuzz")
 # hypothesmith compiles what it generates ("'int' object is not callable; perhaps you missed a
 # comma?"), and a failing example would print the strategies' long reprs
 pytestmark = [pytest.mark.filterwarnings("ignore::SyntaxWarning"), pytest.mark.filterwarnings("ignore:Generating overly large repr")]
-
-
-class Hang(BaseException):
-    """Raised by the alarm: a BaseException, so that no `except Exception` in fastlint eats it."""
-
-
-@contextmanager
-def time_bound(seconds: float) -> Iterator[None]:
-    """Fail an example that takes more than `seconds` of CPU; interrupt one that hangs (at 6x, wall time)."""
-
-    def alarm(signum, frame):  # type: ignore[no-untyped-def]
-        raise Hang(f"no result after {seconds * 6:.0f} s")
-
-    armed = threading.current_thread() is threading.main_thread()
-    if armed:
-        previous = signal.signal(signal.SIGALRM, alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds * 6)
-    # CPU time of this process (every thread: the parse runs on one of its own), not wall time:
-    # a loaded machine (a test suite running beside) must not fail an example
-    started = time.process_time()
-    try:
-        yield
-    finally:
-        if armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    elapsed = time.process_time() - started
-    assert elapsed < seconds, f"took {elapsed:.1f} s (bound: {seconds} s)"
 
 
 def compiles(source: str) -> bool:

@@ -9,19 +9,12 @@ Examples: `SQL_EXAMPLES` (60) per test in CI; `FASTLINT_FUZZ_EXAMPLES` raises th
 
 from __future__ import annotations
 
-import os
-import signal
 import tempfile
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 
 from fastlint import sql
 from fastlint.cli import make_plan
@@ -29,47 +22,12 @@ from fastlint.config import Selection, Settings
 from fastlint.registry import default_registry
 from fastlint.runner import run
 from tests.conftest import write
+from tests.robustness.fuzzing import PROFILE, examples, time_bound
 
-SQL_EXAMPLES = int(os.environ.get("FASTLINT_FUZZ_EXAMPLES", "60"))
+SQL_EXAMPLES = examples(60)
 #: one call of `sql.parse` (and the analyses of what it returns) on any text, in any dialect
 SECONDS_PER_CALL = 5.0
-set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "fastlint-hypothesis"))
-settings.register_profile(
-    "fastlint-sql",
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
-PROFILE = settings.get_profile("fastlint-sql")
 DIALECTS: tuple[str | None, ...] = (None, *sql.dialect_names())
-
-
-class Hang(BaseException):
-    pass
-
-
-@contextmanager
-def time_bound(seconds: float, what: str = "") -> Iterator[None]:
-    """Fail a call that takes more than `seconds` of CPU; interrupt one that hangs (at 6x, wall time)."""
-
-    def alarm(signum, frame):  # type: ignore[no-untyped-def]
-        raise Hang(f"no result after {seconds * 6:.0f} s: {what}")
-
-    armed = threading.current_thread() is threading.main_thread()
-    if armed:
-        previous = signal.signal(signal.SIGALRM, alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds * 6)
-    # CPU time of this process (every thread: the parse runs on one of its own), not wall time:
-    # a loaded machine (a test suite running beside) must not fail an example
-    started = time.process_time()
-    try:
-        yield
-    finally:
-        if armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    elapsed = time.process_time() - started
-    assert elapsed < seconds, f"took {elapsed:.1f} s (bound: {seconds} s): {what}"
 
 
 # -- SQL-ish strategies ----------------------------------------------------------------------------------
