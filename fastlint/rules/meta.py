@@ -15,7 +15,10 @@ class SyntaxError_(MetaRule):
     ## Why is this bad?
     A file fastlint cannot parse is a file it cannot check: every other rule is silent on it. The
     interpreter would refuse it too (or the file is not Python at all, such as a binary file with a
-    `.py` name). fastlint reports the first error at its position and goes on with the other files.
+    `.py` name). fastlint reports the first error at its position, with the interpreter's message,
+    and goes on with the other files. Rarely, valid Python is beyond the limits of LibCST, the
+    parser fastlint uses (an `and`/`or` chain of more than 100,000 terms, thousands of adjacent
+    string literals): the message then says that Python accepts the file.
 
     ## Example
     ```python
@@ -94,12 +97,16 @@ class UnusedNoqa(MetaRule):
 
 
 class InternalError(MetaRule):
-    """fastlint failed on this file: a rule (or the analysis) raised an exception.
+    """fastlint failed on this file: a rule raised an exception, or the worker linting it died or hung.
+
+    A rule (or the analysis) raised an exception, or the worker process linting the file died
+    (killed, out of memory) or was stopped after `FASTLINT_FILE_TIMEOUT` seconds (default 300).
 
     ## Why is this bad?
     It is a bug in fastlint, not in your code. The failing rule is switched off for this file, the
-    other rules' findings still stand, and the run exits with code 2 so that CI notices. Please
-    report it with the file (or a reduced copy of it).
+    other rules' findings still stand (when the worker died or was stopped, none of this file's
+    findings are known), the other files are linted as usual, and the run exits with code 2 so
+    that CI notices. Please report it with the file (or a reduced copy of it).
 
     ## Example
     ```python
